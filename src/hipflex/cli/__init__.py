@@ -1,0 +1,1 @@
+"""The terminal edge: parse options, call the core, render with Rich."""

@@ -1,0 +1,1 @@
+"""The pure core: protocols, sessions, events and clocks. No I/O, no edges."""

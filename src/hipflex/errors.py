@@ -1,0 +1,38 @@
+"""User-facing errors. Edges print ``message`` (no traceback) and exit with ``exit_code``."""
+
+from __future__ import annotations
+
+
+class HipflexError(Exception):
+    """An error the user can act on: bad input, missing device, unusable data dir."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ProtocolError(HipflexError):
+    """A protocol file or name is not usable (message is ``FILE:LINE: field: problem``)."""
+
+
+class DataDirError(HipflexError):
+    """The data directory is missing, unwritable or otherwise unusable."""
+
+
+class DatabaseError(HipflexError):
+    """The history database is corrupt, from a newer hipflex, or unreachable."""
+
+
+class MediaError(HipflexError):
+    """An image or video cannot be read, or holds no usable frames."""
+
+
+class CameraError(HipflexError):
+    """The camera is missing, busy or refuses to deliver frames."""
+
+
+class ImportFileError(HipflexError):
+    """An import file is malformed; nothing was imported."""

@@ -1,0 +1,1 @@
+"""Shipped protocol files (TOML) and their loader."""
