@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import string
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hipflex.domain.form_thresholds import FormThresholds
 
@@ -48,6 +49,15 @@ def _check_template(text: str) -> str:
     return text
 
 
+def _check_step(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a step must not be empty")
+    return _check_template(text)
+
+
+Step = Annotated[str, AfterValidator(_check_step)]
+
+
 class Cues(BaseModel):
     """Short spoken cues. Placeholders: {side}, {other}, {Side}, {Other}, {rep}, {reps}, {hold_s}."""
 
@@ -78,7 +88,7 @@ class Protocol(BaseModel):
     position: Position = Position.KNEELING
     when_to_choose: str = ""
     note: str = ""
-    steps: tuple[str, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1)
     hold_s: int = Field(ge=5, le=600)
     reps: int = Field(ge=1, le=20)
     sides: tuple[Side, ...] = Field(default=(Side.RIGHT, Side.LEFT), min_length=1, max_length=2)
@@ -90,15 +100,6 @@ class Protocol(BaseModel):
     max_hold_factor: float = Field(default=3.0, ge=1.0, le=10.0)
     cues: Cues = Cues()
     form: FormThresholds = FormThresholds()
-
-    @field_validator("steps")
-    @classmethod
-    def _steps(cls, steps: tuple[str, ...]) -> tuple[str, ...]:
-        for step in steps:
-            if not step.strip():
-                raise ValueError("a step must not be empty")
-            _check_template(step)
-        return steps
 
     @model_validator(mode="after")
     def _distinct_sides(self) -> Protocol:

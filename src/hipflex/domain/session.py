@@ -96,9 +96,7 @@ class _State:
 class SessionEngine:
     """Runs one session of ``protocol``. Not thread-safe: drive it from one loop."""
 
-    def __init__(
-        self, protocol: Protocol, clock: Clock, form_gate: FormGate | None = None
-    ) -> None:
+    def __init__(self, protocol: Protocol, clock: Clock, form_gate: FormGate | None = None) -> None:
         self.protocol = protocol
         self.plan = plan_holds(protocol)
         self._clock = clock
@@ -354,7 +352,9 @@ class SessionEngine:
         self._state.phase = Phase.DONE
         if status is SessionStatus.COMPLETED and self.protocol.cues.done:
             last = self.plan[-1]
-            events.append(CueRequested(self.protocol.render(self.protocol.cues.done, last.side), "done"))
+            events.append(
+                CueRequested(self.protocol.render(self.protocol.cues.done, last.side), "done")
+            )
         counted: dict[Side, float] = {side: 0.0 for side in self.protocol.sides}
         for h in self._outcomes:
             counted[h.side] += h.counted_s
@@ -401,7 +401,9 @@ class SessionEngine:
     def _instruction(self, phase: Phase, hold: PlannedHold) -> str:
         side = hold.side.value
         if phase is Phase.GET_READY:
-            return f"Get ready: {side} knee down. " + " ".join(self.protocol.steps_for(hold.side)[:1])
+            return f"Get ready: {side} knee down. " + " ".join(
+                self.protocol.steps_for(hold.side)[:1]
+            )
         if phase is Phase.SWITCH_SIDE:
             return f"Switch sides: {side} knee down. " + " ".join(
                 self.protocol.steps_for(hold.side)[:1]

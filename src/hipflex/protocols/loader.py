@@ -70,7 +70,9 @@ def discover(data_dir: Path | None = None) -> list[ProtocolEntry]:
         try:
             protocol = load_protocol_file(path)
         except ProtocolError as exc:
-            entries[f"{path.stem}@{path}"] = ProtocolEntry(path.stem, path, builtin, None, exc.message)
+            entries[f"{path.stem}@{path}"] = ProtocolEntry(
+                path.stem, path, builtin, None, exc.message
+            )
             continue
         entries[protocol.name] = ProtocolEntry(protocol.name, path, builtin, protocol)
     return list(entries.values())

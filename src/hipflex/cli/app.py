@@ -1,0 +1,88 @@
+"""The ``hipflex`` command. Commands live in their own modules and register themselves here.
+
+Heavy libraries (mediapipe, OpenCV, SQLAlchemy, FastAPI) are imported inside commands only,
+so ``hipflex --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from hipflex import __version__
+from hipflex.errors import HipflexError
+
+app = typer.Typer(
+    name="hipflex",
+    help="Coach for the half-kneeling hip flexor stretch: guided sessions, camera form check, "
+    "and a history that shows whether it helps.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    from hipflex.cli import protocols_cmd, session_cmd
+
+    for module in (protocols_cmd, session_cmd):
+        module.register(app)
+    # Commands added by later work register themselves the same way when present.
+    import importlib
+
+    for name in ("history_cmd", "analyze_cmd", "serve_cmd", "remind_cmd", "insights_cmd"):
+        try:
+            module = importlib.import_module(f"hipflex.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"hipflex.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", help="Show the version and exit."),
+) -> None:
+    if version:
+        typer.echo(f"hipflex {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        default = ctx.command.get_command(ctx, "serve")  # type: ignore[attr-defined]
+        if default is None:
+            typer.echo(ctx.get_help())
+            raise typer.Exit()
+        ctx.invoke(default)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point: user errors become a clear message and a non-zero exit, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except HipflexError as exc:
+        err = Console(stderr=True)
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+        if exc.hint:
+            err.print(f"hint: {exc.hint}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        Console(stderr=True).print("interrupted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        Console(stderr=True).print("aborted")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,75 @@
+"""Rich views of a session: instruction, a big countdown, progress per side, what is next."""
+
+from __future__ import annotations
+
+from rich.align import Align
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from hipflex.domain.events import Phase
+from hipflex.domain.session import SessionView
+
+# A 5-row block font for the countdown, legible from across a room.
+_GLYPHS = {
+    "0": ["███", "█ █", "█ █", "█ █", "███"],
+    "1": [" █ ", "██ ", " █ ", " █ ", "███"],
+    "2": ["███", "  █", "███", "█  ", "███"],
+    "3": ["███", "  █", "███", "  █", "███"],
+    "4": ["█ █", "█ █", "███", "  █", "  █"],
+    "5": ["███", "█  ", "███", "  █", "███"],
+    "6": ["███", "█  ", "███", "█ █", "███"],
+    "7": ["███", "  █", " █ ", " █ ", " █ "],
+    "8": ["███", "█ █", "███", "█ █", "███"],
+    "9": ["███", "█ █", "███", "  █", "███"],
+    ":": ["   ", " █ ", "   ", " █ ", "   "],
+}
+
+_PHASE_STYLE = {
+    Phase.GET_READY: ("GET READY", "bold yellow"),
+    Phase.HOLD: ("HOLD", "bold green"),
+    Phase.REST: ("REST", "bold cyan"),
+    Phase.SWITCH_SIDE: ("SWITCH SIDES", "bold magenta"),
+    Phase.DONE: ("DONE", "bold"),
+}
+
+KEYS_HELP = "space pause/resume · n skip · q quit (what is done is saved)"
+
+
+def big_number(seconds: int) -> str:
+    """``seconds`` as block digits, five lines tall."""
+    text = f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else str(seconds)
+    rows = ["  ".join(_GLYPHS[ch][row] for ch in text) for row in range(5)]
+    return "\n".join(rows)
+
+
+def _reps_bar(done: int, total: int) -> str:
+    return "●" * done + "○" * max(0, total - done)
+
+
+def session_panel(view: SessionView, title: str, form_text: str | None = None) -> Panel:
+    """The whole live view for one moment of a session."""
+    label, style = _PHASE_STYLE[view.phase]
+    if view.paused:
+        label, style = "PAUSED", "bold red"
+    header = Text(f"{label} · {view.side.value} side · hold {view.rep} of {view.reps}", style=style)
+    seconds = int(view.remaining_s + 0.999)
+    countdown = Text(big_number(seconds), style=style)
+    progress = Table.grid(padding=(0, 2))
+    for side, done in view.reps_done.items():
+        progress.add_row(f"{side.value.capitalize()} side", _reps_bar(done, view.reps))
+    parts: list[object] = [
+        header,
+        Text(""),
+        Align.center(countdown),
+        Text(""),
+        Text(view.instruction),
+    ]
+    if view.phase is Phase.HOLD and view.form_ok is not None:
+        status = "good form: counting" if view.form_ok else "not counting: adjust your position"
+        colour = "green" if view.form_ok else "yellow"
+        parts.append(Text(f"Camera: {form_text or status}", style=colour))
+    parts += [Text(""), progress, Text(f"Next: {view.next_up}", style="dim")]
+    parts.append(Text(KEYS_HELP, style="dim"))
+    return Panel(Group(*parts), title=title, border_style=style.split()[-1])  # type: ignore[arg-type]
