@@ -1,0 +1,326 @@
+"""The MediaPipe adapter: the only module that imports mediapipe.
+
+Pose sources for a camera, a video file and image files, all yielding our own
+:class:`~hipflex.vision.pose.Frame` / :class:`~hipflex.vision.pose.Pose`.
+
+MediaPipe Pose (``model_complexity=1``, the model shipped in the 0.10.21 wheel) follows
+**one** person: its detector picks the most confident person and, in tracking mode, keeps
+following that person. With two people in view the form check is for whoever it locked
+on to; ask others to step out of the frame. Images are scaled down to at most
+``MAX_POSE_SIDE_PX`` before inference (the model works at 256 px anyway), and landmarks are
+mapped back to the original pixel size, so 4K input is as fast as 720p.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hipflex.errors import CameraError, MediaError
+from hipflex.vision.pose import LANDMARK_COUNT, Frame, ImageArray, Pose
+
+MAX_POSE_SIDE_PX = 640
+MIN_SIDE_PX = 32
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg"})
+
+
+def _quiet_native_logs() -> None:
+    # MediaPipe / TFLite print INFO lines on stderr; keep the terminal for the coach.
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class PoseEstimator:
+    """Runs MediaPipe Pose on BGR images and returns our :class:`Pose`.
+
+    ``static_images=True`` runs detection on every image (photos); ``False`` tracks the
+    person from frame to frame (camera and video). Use as a context manager or call
+    :meth:`close`.
+    """
+
+    def __init__(self, *, static_images: bool, min_detection_confidence: float = 0.5) -> None:
+        _quiet_native_logs()
+        import mediapipe as mp  # heavy: imported only when a pose is really needed
+
+        self._pose: Any = mp.solutions.pose.Pose(
+            static_image_mode=static_images,
+            model_complexity=1,
+            smooth_landmarks=True,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=0.5,
+        )
+
+    def estimate(self, image_bgr: ImageArray, timestamp_s: float) -> Pose | None:
+        """The pose in ``image_bgr`` (pixels of that image), or ``None`` if nobody is found."""
+        import cv2
+
+        height_px, width_px = image_bgr.shape[:2]
+        scale = min(1.0, MAX_POSE_SIDE_PX / max(height_px, width_px))
+        small: Any = image_bgr
+        if scale < 1.0:
+            small = cv2.resize(
+                image_bgr,
+                (max(1, round(width_px * scale)), max(1, round(height_px * scale))),
+                interpolation=cv2.INTER_AREA,
+            )
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        result = self._pose.process(rgb)
+        if result.pose_landmarks is None:
+            return None
+        values = np.array(
+            [(lm.x, lm.y, lm.z, lm.visibility) for lm in result.pose_landmarks.landmark],
+            dtype=np.float64,
+        )
+        if values.shape[0] != LANDMARK_COUNT:
+            return None
+        world = None
+        if result.pose_world_landmarks is not None:
+            world = np.array(
+                [(lm.x, lm.y, lm.z) for lm in result.pose_world_landmarks.landmark],
+                dtype=np.float64,
+            )
+        xy_px = values[:, :2] * np.array([width_px, height_px], dtype=np.float64)
+        return Pose(
+            image_xy_px=xy_px,
+            depth_z_px=values[:, 2] * width_px,
+            visibility=np.clip(values[:, 3], 0.0, 1.0),
+            world_xyz_m=world,
+            timestamp_s=timestamp_s,
+            image_width_px=int(width_px),
+            image_height_px=int(height_px),
+        )
+
+    def close(self) -> None:
+        """Release the model."""
+        self._pose.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def check_readable(path: Path) -> None:
+    """Raise :class:`MediaError` unless ``path`` is an existing, readable, non-empty file."""
+    if not path.exists():
+        raise MediaError(f"{path}: no such file")
+    if path.is_dir():
+        raise MediaError(f"{path}: is a directory, not an image or video")
+    try:
+        with path.open("rb") as handle:
+            first = handle.read(16)
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not first:
+        raise MediaError(f"{path}: the file is empty")
+
+
+def _check_size(path: Path, width_px: int, height_px: int) -> None:
+    if min(width_px, height_px) < MIN_SIDE_PX:
+        raise MediaError(
+            f"{path}: {width_px}x{height_px} is too small to see a person "
+            f"(need at least {MIN_SIDE_PX} px on each side)"
+        )
+
+
+def read_image(path: Path) -> ImageArray:
+    """Decode an image file to BGR pixels, or raise :class:`MediaError` with the reason."""
+    import cv2
+
+    check_readable(path)
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise MediaError(f"{path}: not an image this program can decode")
+    _check_size(path, int(image.shape[1]), int(image.shape[0]))
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+class ImageFilesSource:
+    """Photos in static mode: one frame per file, timestamps 0, 1, 2 ... s.
+
+    A file that cannot be decoded raises :class:`MediaError` when it is reached.
+    """
+
+    def __init__(self, paths: Sequence[Path], *, keep_images: bool = True) -> None:
+        self._paths = list(paths)
+        self._keep_images = keep_images
+
+    def __iter__(self) -> Iterator[Frame]:
+        with PoseEstimator(static_images=True) as estimator:
+            for index, path in enumerate(self._paths):
+                image = read_image(path)
+                pose = estimator.estimate(image, float(index))
+                yield Frame(float(index), pose, image if self._keep_images else None, index)
+
+
+class VideoInfo:
+    """What a video file says about itself (probed with OpenCV)."""
+
+    def __init__(self, path: Path, fps: float, frame_count: int, width_px: int, height_px: int):
+        self.path = path
+        self.fps = fps
+        self.frame_count = frame_count
+        self.width_px = width_px
+        self.height_px = height_px
+
+    @property
+    def duration_s(self) -> float:
+        """Duration from the frame count and rate."""
+        return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+def _open_capture(path: Path) -> Any:
+    import cv2
+
+    check_readable(path)
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        capture.release()
+        raise MediaError(f"{path}: not a video this program can decode")
+    return capture
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Open ``path`` and read its rate, size and frame count; :class:`MediaError` if unusable.
+
+    The first frame is decoded, so a zero-frame or corrupt file is rejected here.
+    """
+    import cv2
+
+    capture = _open_capture(path)
+    try:
+        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        ok, first = capture.read()
+    finally:
+        capture.release()
+    if not ok or first is None:
+        raise MediaError(f"{path}: the video holds no readable frames (empty or truncated)")
+    if not (0.5 <= fps <= 1000.0):
+        fps = 30.0  # rate missing from the container: assume a common camera rate
+    height_px, width_px = first.shape[:2]
+    _check_size(path, int(width_px), int(height_px))
+    return VideoInfo(path, fps, max(count, 1), int(width_px), int(height_px))
+
+
+def iter_video_images(
+    path: Path, fps: float, start_frame: int = 0, stop_frame: int | None = None
+) -> Iterator[tuple[int, float, ImageArray]]:
+    """Decoded frames ``(index, timestamp_s, bgr)`` of a video; time = index / fps.
+
+    Stops quietly at the end of a truncated file (the frames before it are kept).
+    """
+    import cv2
+
+    capture = _open_capture(path)
+    try:
+        if start_frame > 0:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, start_frame)
+        index = start_frame
+        while stop_frame is None or index < stop_frame:
+            ok, image = capture.read()
+            if not ok or image is None:
+                break
+            yield index, index / fps, image
+            index += 1
+    finally:
+        capture.release()
+
+
+class VideoFileSource:
+    """A video file in tracking mode; timestamps come from frame index / fps."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        keep_images: bool = True,
+        start_frame: int = 0,
+        stop_frame: int | None = None,
+    ) -> None:
+        self.info = probe_video(path)
+        self._path = path
+        self._keep_images = keep_images
+        self._start_frame = start_frame
+        self._stop_frame = stop_frame
+
+    def __iter__(self) -> Iterator[Frame]:
+        with PoseEstimator(static_images=False) as estimator:
+            for index, timestamp_s, image in iter_video_images(
+                self._path, self.info.fps, self._start_frame, self._stop_frame
+            ):
+                pose = estimator.estimate(image, timestamp_s)
+                yield Frame(timestamp_s, pose, image if self._keep_images else None, index)
+
+
+class CameraSource:
+    """A live camera (OpenCV device index) in tracking mode.
+
+    Timestamps are the capture times on the monotonic clock, relative to the first frame:
+    the source, not the consumer, owns time. A missing or busy camera raises
+    :class:`CameraError` when iteration starts.
+    """
+
+    def __init__(
+        self,
+        index: int = 0,
+        *,
+        width_px: int = 640,
+        height_px: int = 480,
+        keep_images: bool = True,
+    ) -> None:
+        self.index = index
+        self._width_px = width_px
+        self._height_px = height_px
+        self._keep_images = keep_images
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Ask the iteration to end after the current frame."""
+        self._stopped = True
+
+    def _open(self) -> Any:
+        import cv2
+
+        capture = cv2.VideoCapture(self.index)
+        if not capture.isOpened():
+            capture.release()
+            raise CameraError(
+                f"camera {self.index} is not available (missing, or busy in another program)",
+                hint="check the cable, close other apps using the camera, or pass another index",
+            )
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, self._width_px)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self._height_px)
+        ok, _ = capture.read()
+        if not ok:
+            capture.release()
+            raise CameraError(
+                f"camera {self.index} opened but delivers no frames (busy or blocked?)",
+                hint="close other apps using the camera and check camera permissions",
+            )
+        return capture
+
+    def __iter__(self) -> Iterator[Frame]:
+        capture = self._open()
+        start = time.monotonic()
+        index = 0
+        try:
+            with PoseEstimator(static_images=False) as estimator:
+                while not self._stopped:
+                    ok, image = capture.read()
+                    timestamp_s = time.monotonic() - start
+                    if not ok or image is None:
+                        raise CameraError(f"camera {self.index} stopped delivering frames")
+                    pose = estimator.estimate(image, timestamp_s)
+                    yield Frame(timestamp_s, pose, image if self._keep_images else None, index)
+                    index += 1
+        finally:
+            capture.release()
