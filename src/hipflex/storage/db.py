@@ -1,0 +1,188 @@
+"""Opening the history database: SQLite in the data dir by default, PostgreSQL by URL.
+
+Opening checks before it writes anything: a file that is not an intact SQLite database, or a
+schema from a newer hipflex, is refused with :class:`~hipflex.errors.DatabaseError` and left
+byte-for-byte as it was. Then it migrates to the newest schema and marks sessions of processes
+that died (kill -9, power cut) as partial.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from hipflex.errors import DatabaseError
+from hipflex.settings import ENV_DATABASE_URL, resolve_data_dir
+from hipflex.storage.migrate import (
+    check_known_revision,
+    current_revision,
+    head_revision,
+    upgrade_to_head,
+)
+from hipflex.storage.repository import Repository
+
+DB_FILENAME = "hipflex.db"
+# Two terminals may write at once; a writer waits this long for the other's transaction.
+BUSY_TIMEOUT_S = 30.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_HEADER_BYTES = 100
+
+
+@dataclass
+class Database:
+    """An open history database. Use :attr:`repository` to read and write; close when done."""
+
+    engine: Engine
+    repository: Repository
+    location: str  # file path or URL without password, for messages
+    path: Path | None  # the SQLite file, when there is one
+
+    def close(self) -> None:
+        """Release connections (SQLite folds its write-ahead log back into the file)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_database(data_dir: Path | None = None, url: str | None = None) -> Database:
+    """Open (creating and migrating as needed) the history database.
+
+    ``url`` wins, then ``$HIPFLEX_DATABASE_URL``, then ``hipflex.db`` in the data dir
+    (``data_dir`` or the default one). Raises ``DataDirError`` for an unusable data dir and
+    ``DatabaseError`` for a corrupt, foreign or newer database, or one that cannot be reached.
+    """
+    url = url or os.environ.get(ENV_DATABASE_URL) or None
+    path: Path | None = None
+    if url is None:
+        path = resolve_data_dir(data_dir) / DB_FILENAME
+        check_sqlite_file(path)
+        url = f"sqlite:///{path}"
+    engine = _create_engine(url)
+    location = str(path) if path else engine.url.render_as_string(hide_password=True)
+    try:
+        _migrate(engine, location)
+        repository = Repository(engine)
+        repository.recover_interrupted()
+    except DatabaseError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(f"cannot use the database {location}: {_reason(exc)}") from None
+    return Database(engine=engine, repository=repository, location=location, path=path)
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not an intact SQLite database; read-only, never modifies it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return  # a new database
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(SQLITE_HEADER_BYTES)
+    except OSError as exc:
+        raise DatabaseError(f"cannot read the database {path}: {exc.strerror or exc}") from None
+    if len(header) < SQLITE_HEADER_BYTES or not header.startswith(SQLITE_MAGIC):
+        raise DatabaseError(
+            f"{path} is not a SQLite database (corrupt or overwritten); it was left untouched",
+            hint="restore it from a backup or an export, or move it away to start afresh",
+        )
+    problems = _quick_check(path)
+    if problems:
+        raise DatabaseError(
+            f"{path} is corrupt ({problems}); it was left untouched",
+            hint="restore it from a backup or an export, or move it away to start afresh",
+        )
+
+
+def _quick_check(path: Path) -> str:
+    """SQLite's own structural check over a read-only connection; '' when the file is sound."""
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    messages = [str(row[0]) for row in rows]
+    return "" if messages == ["ok"] else "; ".join(messages[:3])
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"not a database URL: {url!r}") from None
+    kwargs: dict[str, Any] = {}
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool  # one shared in-memory database
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"no driver for {parsed.get_backend_name()} ({exc.name} is not installed)",
+            hint="for PostgreSQL install the extra: pip install 'hipflex[postgres]'",
+        ) from None
+    if sqlite:
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: a committed hold survives a power cut, not just a killed process.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # Take the write lock up front: a deferred transaction that reads and then writes can
+        # fail at once with SQLITE_BUSY when another terminal wrote in between; an immediate
+        # one waits its turn (busy timeout). Our transactions are short, so readers barely wait.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _migrate(engine: Engine, location: str) -> None:
+    # One transaction (a write lock on SQLite): two terminals opening a new database at the
+    # same moment migrate it once, one after the other.
+    with engine.begin() as connection:
+        check_known_revision(connection, location)
+        if current_revision(connection) != head_revision():
+            upgrade_to_head(connection)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None)
+    return str(original) if original is not None else str(exc).splitlines()[0]
