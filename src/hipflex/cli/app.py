@@ -10,6 +10,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from hipflex import __version__
 from hipflex.errors import HipflexError
@@ -67,9 +68,10 @@ def main() -> None:
         app(standalone_mode=False)
     except HipflexError as exc:
         err = Console(stderr=True)
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+        # Messages hold file paths and TOML tables like [form]: never read them as markup.
+        err.print(Text("error: ", style="bold red") + Text(exc.message), highlight=False)
         if exc.hint:
-            err.print(f"hint: {exc.hint}", highlight=False)
+            err.print(Text(f"hint: {exc.hint}"), highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted")

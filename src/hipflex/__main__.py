@@ -1,0 +1,3 @@
+from hipflex.cli.app import main
+
+main()
