@@ -1,0 +1,404 @@
+"""Export the history to JSON or CSV, and import such a file back (idempotently).
+
+An import validates the whole file first, then adds every new row in one transaction: a
+malformed file raises :class:`~hipflex.errors.ImportFileError` naming the file (and, for CSV,
+the line and column) and nothing is imported. Rows are matched by their uuid, so importing a
+file twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from hipflex import __version__
+from hipflex.domain.records import PainMoment, SessionRecord
+from hipflex.errors import ImportFileError
+from hipflex.storage.exchange_schema import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    HistoryFileIn,
+    HoldIn,
+    NoteIn,
+    PainIn,
+    SessionFieldsIn,
+    number_text,
+    to_session_record,
+)
+from hipflex.storage.repository import ImportCounts, Repository, pain_rating_id
+
+FORMATS = ("json", "csv")
+_M = TypeVar("_M", bound=BaseModel)
+
+# CSV column → model field. Session and pain/notes columns repeat on each of a session's rows.
+_SESSION_COLUMNS = {
+    "session_id": "id",
+    "protocol_name": "protocol_name",
+    "protocol_title": "protocol_title",
+    "hold_target_s": "hold_target_s",
+    "holds_planned": "holds_planned",
+    "session_started_at": "started_at",
+    "session_ended_at": "ended_at",
+    "session_status": "status",
+    "session_source": "source",
+    "pid": "pid",
+    "host": "host",
+}
+_EXTRA_COLUMNS = ("pain_before", "pain_before_at", "pain_after", "pain_after_at", "notes")
+_HOLD_COLUMNS = {
+    "hold_id": "id",
+    "side": "side",
+    "rep": "rep",
+    "target_s": "target_s",
+    "counted_s": "counted_s",
+    "hold_started_at": "started_at",
+    "hold_ended_at": "ended_at",
+    "outcome": "outcome",
+    "hold_source": "source",
+    "hip_extension_max_deg": "hip_extension_max_deg",
+    "hip_extension_median_deg": "hip_extension_median_deg",
+    "faults": "faults",
+}
+_SHARED_COLUMNS = (*_SESSION_COLUMNS, *_EXTRA_COLUMNS)
+CSV_COLUMNS: tuple[str, ...] = (*_SHARED_COLUMNS, *_HOLD_COLUMNS)
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def history_to_json(sessions: Sequence[SessionRecord], exported_at: datetime) -> dict[str, Any]:
+    """The JSON export document for ``sessions`` (nested, with a format version)."""
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "exported_at": _time(exported_at),
+        "hipflex_version": __version__,
+        "sessions": [_session_json(s) for s in sessions],
+    }
+
+
+def write_json(sessions: Sequence[SessionRecord], out: TextIO, exported_at: datetime) -> None:
+    """Write the JSON export of ``sessions`` to ``out``."""
+    json.dump(history_to_json(sessions, exported_at), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def write_csv(sessions: Sequence[SessionRecord], out: TextIO) -> None:
+    """Write one CSV row per hold (a session without holds gets one row with empty hold
+    columns); session fields, pain ratings and notes repeat on each of its rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for session in sessions:
+        common = _session_csv(session)
+        if not session.holds:
+            writer.writerow([*common, *([""] * len(_HOLD_COLUMNS))])
+        for hold in session.holds:
+            faults = "" if hold.faults is None else json.dumps(dict(hold.faults), sort_keys=True)
+            writer.writerow(
+                [
+                    *common,
+                    hold.id,
+                    hold.side.value,
+                    str(hold.rep),
+                    number_text(hold.target_s),
+                    number_text(hold.counted_s),
+                    _time(hold.started_at),
+                    _time(hold.ended_at),
+                    hold.outcome.value,
+                    hold.source.value,
+                    number_text(hold.hip_extension_max_deg),
+                    number_text(hold.hip_extension_median_deg),
+                    faults,
+                ]
+            )
+
+
+def export_history(repository: Repository, fmt: str, out: TextIO) -> int:
+    """Write the whole history, oldest first, as ``fmt`` (json or csv); returns the sessions."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use json or csv")
+    sessions = repository.sessions_between(None, None)
+    if fmt == "json":
+        write_json(sessions, out, datetime.now(UTC))
+    else:
+        write_csv(sessions, out)
+    return len(sessions)
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _session_json(session: SessionRecord) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "protocol_name": session.protocol_name,
+        "protocol_title": session.protocol_title,
+        "hold_target_s": session.hold_target_s,
+        "holds_planned": session.holds_planned,
+        "started_at": _time(session.started_at),
+        "ended_at": _time(session.ended_at) if session.ended_at else None,
+        "status": session.status.value,
+        "source": session.source.value,
+        "pid": session.pid,
+        "host": session.host,
+        "holds": [
+            {
+                "id": h.id,
+                "side": h.side.value,
+                "rep": h.rep,
+                "target_s": h.target_s,
+                "counted_s": h.counted_s,
+                "started_at": _time(h.started_at),
+                "ended_at": _time(h.ended_at),
+                "outcome": h.outcome.value,
+                "source": h.source.value,
+                "hip_extension_max_deg": h.hip_extension_max_deg,
+                "hip_extension_median_deg": h.hip_extension_median_deg,
+                "faults": dict(h.faults) if h.faults is not None else None,
+            }
+            for h in session.holds
+        ],
+        "pain_ratings": [
+            {
+                "id": p.id,
+                "moment": p.moment.value,
+                "value": p.value,
+                "recorded_at": _time(p.recorded_at),
+            }
+            for p in session.pain_ratings
+        ],
+        "notes": [
+            {"id": n.id, "text": n.text, "created_at": _time(n.created_at)} for n in session.notes
+        ],
+    }
+
+
+def _session_csv(session: SessionRecord) -> list[str]:
+    pain = {p.moment: p for p in session.pain_ratings}
+    before, after = pain.get(PainMoment.BEFORE), pain.get(PainMoment.AFTER)
+    notes = [{"id": n.id, "text": n.text, "created_at": _time(n.created_at)} for n in session.notes]
+    return [
+        session.id,
+        session.protocol_name,
+        session.protocol_title,
+        number_text(session.hold_target_s),
+        str(session.holds_planned),
+        _time(session.started_at),
+        _time(session.ended_at) if session.ended_at else "",
+        session.status.value,
+        session.source.value,
+        "" if session.pid is None else str(session.pid),
+        session.host or "",
+        str(before.value) if before else "",
+        _time(before.recorded_at) if before else "",
+        str(after.value) if after else "",
+        _time(after.recorded_at) if after else "",
+        json.dumps(notes, ensure_ascii=False) if notes else "",
+    ]
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows added and rows already there, per kind."""
+
+    path: Path
+    sessions: int  # sessions in the file
+    counts: ImportCounts = field(default_factory=ImportCounts)
+
+
+def import_file(repository: Repository, path: Path) -> ImportResult:
+    """Validate ``path`` (our JSON or CSV export) and add what is new, all or nothing."""
+    records = read_history_file(path)
+    try:
+        counts = repository.import_sessions(records)
+    except ValueError as exc:
+        raise ImportFileError(f"{path}: {exc}; nothing was imported") from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise ImportFileError(
+            f"{path}: conflicts with the stored history ({reason}); nothing was imported"
+        ) from None
+    return ImportResult(path=path, sessions=len(records), counts=counts)
+
+
+def read_history_file(path: Path) -> list[SessionRecord]:
+    """Parse and validate a JSON or CSV export; ``ImportFileError`` on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFileError(f"{path}: cannot read: {exc}") from None
+    if not text.strip():
+        raise ImportFileError(f"{path}: the file is empty")
+    suffix = path.suffix.lower()
+    is_json = suffix == ".json" or (suffix != ".csv" and text.lstrip().startswith("{"))
+    records = _parse_json(text, path) if is_json else _parse_csv(text, path)
+    _check_unique_ids(records, path)
+    return records
+
+
+def _parse_json(text: str, path: Path) -> list[SessionRecord]:
+    try:
+        document = HistoryFileIn.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise ImportFileError(f"{path}: {_describe(exc, _json_location)}") from None
+    return [
+        to_session_record(s, s.holds, s.pain_ratings, s.notes)  # nested parts come validated
+        for s in document.sessions
+    ]
+
+
+def _parse_csv(text: str, path: Path) -> list[SessionRecord]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        problems = [f"missing {', '.join(missing)}" if missing else ""]
+        problems.append(f"unknown {', '.join(unknown)}" if unknown else "")
+        detail = "; ".join(p for p in problems if p) or "repeated columns"
+        raise ImportFileError(f"{path}:1: header: not a hipflex CSV export ({detail})")
+    sessions: dict[str, _CsvSession] = {}
+    line = reader.line_num + 1
+    for values in reader:
+        if not any(v.strip() for v in values):
+            line = reader.line_num + 1
+            continue
+        if len(values) != len(header):
+            raise ImportFileError(
+                f"{path}:{line}: row has {len(values)} fields, the header has {len(header)}"
+            )
+        row = dict(zip(header, values, strict=True))
+        try:
+            _add_csv_row(sessions, row, line)
+        except _RowError as exc:
+            raise ImportFileError(f"{path}:{line}: {exc}") from None
+        line = reader.line_num + 1
+    return [
+        to_session_record(s.fields, s.holds, s.pain_ratings, s.notes) for s in sessions.values()
+    ]
+
+
+@dataclass
+class _CsvSession:
+    first_line: int
+    shared: tuple[str, ...]  # the raw session, pain and notes columns, equal on every row
+    fields: SessionFieldsIn
+    pain_ratings: list[PainIn]
+    notes: list[NoteIn]
+    holds: list[HoldIn] = field(default_factory=list)
+
+
+class _RowError(Exception):
+    pass
+
+
+def _add_csv_row(sessions: dict[str, _CsvSession], row: dict[str, str], line: int) -> None:
+    shared = tuple(row[c] for c in _SHARED_COLUMNS)
+    known = sessions.get(row["session_id"])
+    if known is None:
+        fields = _validate(SessionFieldsIn, _pick(row, _SESSION_COLUMNS), _SESSION_COLUMNS)
+        session_id = str(fields.id)
+        pain = [p for moment in PainMoment if (p := _csv_pain(row, moment, session_id)) is not None]
+        known = _CsvSession(line, shared, fields, pain, _csv_notes(row["notes"]))
+        sessions[row["session_id"]] = known
+    elif shared != known.shared:
+        column, first = next(
+            (c, b) for c, a, b in zip(_SHARED_COLUMNS, shared, known.shared, strict=True) if a != b
+        )
+        raise _RowError(
+            f"{column}: {row[column]!r} differs from {first!r} on line {known.first_line}, "
+            "the same session"
+        )
+    hold_values = _pick(row, _HOLD_COLUMNS)
+    if any(v is not None for v in hold_values.values()):
+        if hold_values.get("faults") is not None:
+            hold_values["faults"] = _json_cell(str(hold_values["faults"]), "faults")
+        known.holds.append(_validate(HoldIn, hold_values, _HOLD_COLUMNS))
+
+
+def _csv_pain(row: dict[str, str], moment: PainMoment, session_id: str) -> PainIn | None:
+    value, at = row[f"pain_{moment.value}"].strip(), row[f"pain_{moment.value}_at"].strip()
+    if not value and not at:
+        return None
+    columns = {f"pain_{moment.value}": "value", f"pain_{moment.value}_at": "recorded_at"}
+    data = {
+        "id": pain_rating_id(session_id, moment),
+        "moment": moment.value,
+        "value": value or None,
+        "recorded_at": at or None,
+    }
+    return _validate(PainIn, data, columns)
+
+
+def _csv_notes(cell: str) -> list[NoteIn]:
+    if not cell.strip():
+        return []
+    data = _json_cell(cell, "notes")
+    if not isinstance(data, list):
+        raise _RowError("notes: must be a JSON list of {id, text, created_at}")
+    notes: list[NoteIn] = []
+    for index, item in enumerate(data):
+        try:
+            notes.append(NoteIn.model_validate(item))
+        except ValidationError as exc:
+            raise _RowError(f"notes[{index}]: {_describe(exc, _json_location)}") from None
+    return notes
+
+
+def _json_cell(cell: str, column: str) -> Any:
+    try:
+        return json.loads(cell)
+    except json.JSONDecodeError as exc:
+        raise _RowError(f"{column}: not valid JSON ({exc.msg})") from None
+
+
+def _pick(row: dict[str, str], columns: dict[str, str]) -> dict[str, Any]:
+    return {name: (row[column].strip() or None) for column, name in columns.items()}
+
+
+def _validate(model: type[_M], data: dict[str, Any], columns: dict[str, str]) -> _M:
+    by_field = {name: column for column, name in columns.items()}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _RowError(
+            _describe(exc, lambda loc: by_field.get(str(loc[0]), str(loc[0])) if loc else "row")
+        ) from None
+
+
+def _describe(exc: ValidationError, location: Any) -> str:
+    parts = [f"{location(err['loc'])}: {err['msg']}" for err in exc.errors()[:3]]
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _json_location(loc: Iterable[int | str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"
+
+
+def _check_unique_ids(records: Sequence[SessionRecord], path: Path) -> None:
+    seen: set[str] = set()
+    for record in records:
+        ids = [record.id, *(h.id for h in record.holds), *(n.id for n in record.notes)]
+        for row_id in ids:
+            if row_id in seen:
+                raise ImportFileError(f"{path}: id {row_id} appears more than once")
+            seen.add(row_id)
