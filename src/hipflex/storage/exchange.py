@@ -82,7 +82,7 @@ def history_to_json(sessions: Sequence[SessionRecord], exported_at: datetime) ->
         "format_version": FORMAT_VERSION,
         "exported_at": _time(exported_at),
         "hipflex_version": __version__,
-        "sessions": [_session_json(s) for s in sessions],
+        "sessions": [session_to_json(s) for s in sessions],
     }
 
 
@@ -138,7 +138,8 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _session_json(session: SessionRecord) -> dict[str, Any]:
+def session_to_json(session: SessionRecord) -> dict[str, Any]:
+    """One session as in the JSON export (holds, pain ratings and notes nested)."""
     return {
         "id": session.id,
         "protocol_name": session.protocol_name,

@@ -1,0 +1,1 @@
+"""What the history says: streaks, adherence, dose, pain (pure; no I/O)."""
