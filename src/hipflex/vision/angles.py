@@ -14,11 +14,11 @@ IMAGE_UP = np.array([0.0, -1.0])
 
 def angle_between_deg(a: FloatArray, b: FloatArray) -> float:
     """Unsigned angle between vectors ``a`` and ``b`` in [0, 180]; NaN if either is zero."""
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    if norm == 0.0:
+    if float(np.linalg.norm(a)) == 0.0 or float(np.linalg.norm(b)) == 0.0:
         return math.nan
-    cos = float(np.dot(a, b)) / norm
-    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+    # atan2 of |cross| and dot stays exact near 0 and 180 degrees, unlike acos.
+    cross = float(a[0] * b[1] - a[1] * b[0])
+    return math.degrees(math.atan2(abs(cross), float(np.dot(a, b))))
 
 
 def signed_angle_deg(a: FloatArray, b: FloatArray) -> float:
@@ -31,7 +31,7 @@ def signed_angle_deg(a: FloatArray, b: FloatArray) -> float:
     dot = float(np.dot(a, b))
     if cross == 0.0 and dot == 0.0:
         return math.nan
-    return math.degrees(math.atan2(-cross, dot))
+    return math.degrees(math.atan2(0.0 - cross, dot))  # 0.0 - x: never -0.0
 
 
 def joint_angle_deg(a: FloatArray, joint: FloatArray, c: FloatArray) -> float:
