@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -66,7 +67,7 @@ def test_single_frame_glitches_do_not_flicker() -> None:
 def test_alternating_states_do_not_flicker() -> None:
     # 0.2 s good, 0.2 s leaning, repeated: neither lasts the minimum duration.
     states = run(lambda t: GOOD if int(t / 0.2) % 2 == 0 else LEANING, 6.0, 30, smooth=False)
-    changes = sum(1 for a, b in zip(states, states[1:], strict=False) if a.status != b.status)
+    changes = sum(1 for a, b in itertools.pairwise(states) if a.status != b.status)
     assert changes <= 1
 
 
@@ -94,7 +95,7 @@ def test_fault_cue_after_one_second_and_not_more_often_than_repeat() -> None:
     cues = [(s.timestamp_s, s.cue) for s in states if s.cue]
     assert cues[0][1] == "keep your torso upright"
     assert cues[0][0] == pytest.approx(3.0 + th.fault_cue_after_s, abs=0.05)
-    gaps = [b[0] - a[0] for a, b in zip(cues, cues[1:], strict=False)]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(cues)]
     assert all(gap >= th.fault_cue_repeat_s - 1e-6 for gap in gaps)
     assert len(cues) == 4  # at 4, 9, 14 and 19 s
 
