@@ -58,6 +58,9 @@ def user_protocols_dir(data_dir: Path) -> Path:
 
 
 class ReminderSettings(BaseModel):
+    """When to remind (see docs/reminders.md). Times are "HH:MM" wall-clock in ``timezone``
+    (an IANA name such as "Europe/Berlin"; None means the computer's own time zone)."""
+
     model_config = ConfigDict(extra="ignore")
 
     daily_enabled: bool = False
@@ -68,6 +71,7 @@ class ReminderSettings(BaseModel):
     work_end: str = "17:00"
     work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
     timezone: str | None = None
+    snooze_min: int = Field(10, ge=1, le=240)
 
 
 class UserSettings(BaseModel):
