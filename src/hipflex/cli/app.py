@@ -65,7 +65,10 @@ _register_commands()
 def main() -> None:
     """Entry point: user errors become a clear message and a non-zero exit, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click hands back typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except HipflexError as exc:
         err = Console(stderr=True)
         # Messages hold file paths and TOML tables like [form]: never read them as markup.
@@ -81,10 +84,9 @@ def main() -> None:
     except typer.Abort:
         Console(stderr=True).print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:  # usage errors (bad option values) arrive here
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(getattr(exc, "exit_code", 2))

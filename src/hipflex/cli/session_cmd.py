@@ -46,18 +46,19 @@ def start(
 ) -> None:
     """Start a guided stretch session (space pause/resume, n skip, q quit)."""
     from hipflex.cli.coach import Coach
-    from hipflex.cli.context import open_repository
     from hipflex.cues.speech import make_speaker
     from hipflex.domain.clock import Clock, ScaledClock, SystemClock
     from hipflex.domain.session import SessionEngine
     from hipflex.protocols.loader import load_protocol
     from hipflex.services.recorder import SessionRecorder
     from hipflex.settings import load_settings, resolve_data_dir
+    from hipflex.storage.db import open_database
 
     directory = resolve_data_dir(data_dir)
     settings = load_settings(directory)
     chosen = load_protocol(protocol or settings.default_protocol, directory)
-    repository = open_repository(directory)
+    database = open_database(directory)
+    repository = database.repository
     interactive = not no_input and sys.stdin.isatty()
     console = Console()
 
