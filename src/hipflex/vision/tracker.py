@@ -74,6 +74,7 @@ class FormTracker:
         self._pending: FormStatus | None = None
         self._pending_since_s = 0.0
         self._pending_last_seen_s = 0.0
+        self._previous_frame_s = -1.0
         self._last_timestamp_s: float | None = None
         self._last_cue_s: float | None = None
         self._counted_good_s = 0.0
@@ -99,15 +100,15 @@ class FormTracker:
     def _advance(self, raw: FormStatus, timestamp_s: float) -> None:
         """Debounce: a new status must persist; frames of a third status shorter than
         ``GLITCH_TOLERANCE_S`` neither reset nor break the pending one."""
-        pending_alive = (
-            self._pending is not None
-            and timestamp_s - self._pending_last_seen_s <= GLITCH_TOLERANCE_S + 1e-9
+        pending_alive = self._pending is not None and (
+            timestamp_s - self._pending_last_seen_s <= GLITCH_TOLERANCE_S + 1e-9
+            or self._pending_last_seen_s >= self._previous_frame_s
         )
         if raw is self._status:
             if not pending_alive:
                 self._pending = None
             return
-        if raw is self._pending and pending_alive:
+        if raw is self._pending:
             self._pending_last_seen_s = timestamp_s
         elif pending_alive:
             return  # a glitch inside a pending change: ignore it
@@ -144,6 +145,7 @@ class FormTracker:
         )
 
         self._advance(raw.status, timestamp_s)
+        self._previous_frame_s = timestamp_s
 
         cue = None
         if (
