@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from hipflex.errors import DatabaseError
@@ -114,8 +114,13 @@ def check_sqlite_file(path: Path) -> None:
 
 def _quick_check(path: Path) -> str:
     """SQLite's own structural check over a read-only connection; '' when the file is sound."""
+    wal = path.with_name(path.name + "-wal")
+    # Without a write-ahead log the file is the whole database: open it immutable, which
+    # creates no -wal/-shm files. With one (a crash left it), SQLite must read it too.
+    has_wal = wal.exists() and wal.stat().st_size > 0
+    mode = "mode=ro" if has_wal else "mode=ro&immutable=1"
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
         return str(exc)
     try:
@@ -143,9 +148,11 @@ def _create_engine(url: str) -> Engine:
         kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
-    except ModuleNotFoundError as exc:
+    except NoSuchModuleError:
+        raise DatabaseError(f"unknown kind of database in URL: {parsed.drivername!r}") from None
+    except ImportError as exc:
         raise DatabaseError(
-            f"no driver for {parsed.get_backend_name()} ({exc.name} is not installed)",
+            f"no driver for {parsed.get_backend_name()} ({exc.name or exc} is not installed)",
             hint="for PostgreSQL install the extra: pip install 'hipflex[postgres]'",
         ) from None
     if sqlite:

@@ -63,6 +63,13 @@ def check_pain_value(value: object) -> int:
     return value
 
 
+def check_aware(moment: datetime, what: str) -> datetime:
+    """Return ``moment`` if it carries a timezone; naive times are ambiguous, so refused."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} {moment.isoformat()} has no timezone; pass an aware datetime")
+    return moment
+
+
 @dataclass(frozen=True)
 class ImportCounts:
     """Rows added and rows already present (skipped), per kind."""
@@ -85,6 +92,7 @@ class Repository:
 
     def start_session(self, protocol: Protocol, source: str, started_at: datetime) -> str:
         """Record a new in-progress session of ``protocol``; returns its id (a uuid)."""
+        check_aware(started_at, "started_at")
         session_id = str(uuid.uuid4())
         row = SessionRow(
             id=session_id,
@@ -118,6 +126,8 @@ class Repository:
         """
         if hold.counted_s < 0 or not math.isfinite(hold.counted_s):
             raise ValueError(f"counted_s must be a non-negative number, got {hold.counted_s!r}")
+        check_aware(hold.started_at, "hold started_at")
+        check_aware(hold.ended_at, "hold ended_at")
         hold_id = str(uuid.uuid4())
         row = HoldRow(
             id=hold_id,
@@ -143,6 +153,7 @@ class Repository:
         """Store the 0–10 pain rating ``before`` or ``after`` a session (a new one replaces
         the old); returns its id. ``ValueError`` for any other value or moment."""
         value = check_pain_value(value)
+        check_aware(at, "pain recorded_at")
         try:
             pain_moment = PainMoment(moment)
         except ValueError:
@@ -170,6 +181,7 @@ class Repository:
         """Attach a free-text note to a session; returns its id. Blank text is refused."""
         if not text.strip():
             raise ValueError("a note must not be empty")
+        check_aware(at, "note created_at")
         note_id = str(uuid.uuid4())
         with self._sessions.begin() as db:
             self._require_session(db, session_id)
@@ -179,6 +191,7 @@ class Repository:
     def finish_session(self, session_id: str, status: SessionStatus, ended_at: datetime) -> None:
         """Mark a session completed or partial at ``ended_at``."""
         status = SessionStatus(status)
+        check_aware(ended_at, "ended_at")
         with self._sessions.begin() as db:
             row = self._require_session(db, session_id)
             row.status = status.value
