@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hipflex.domain.protocol import Protocol
 from hipflex.errors import DatabaseError, DataDirError
 from hipflex.storage.db import BUSY_TIMEOUT_S, DB_FILENAME, Database, open_database
 from hipflex.storage.migrate import head_revision
@@ -44,7 +45,7 @@ def test_foreign_keys_are_enforced(memory_db: Database) -> None:
         )
 
 
-def test_reopening_keeps_the_data(tmp_path: Path, protocol) -> None:  # type: ignore[no-untyped-def]
+def test_reopening_keeps_the_data(tmp_path: Path, protocol: Protocol) -> None:
     with open_database(tmp_path) as database:
         session_id = database.repository.start_session(protocol, "timer", T0)
     with open_database(tmp_path) as database:
@@ -73,7 +74,9 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_byte_identical(
     assert _files(tmp_path) == {DB_FILENAME}  # no -wal, -shm or journal created either
 
 
-def test_a_truncated_database_is_refused_and_left_byte_identical(tmp_path: Path, protocol) -> None:  # type: ignore[no-untyped-def]
+def test_a_truncated_database_is_refused_and_left_byte_identical(
+    tmp_path: Path, protocol: Protocol
+) -> None:
     with open_database(tmp_path) as database:
         session_id = database.repository.start_session(protocol, "timer", T0)
         for index in range(200):

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+import hipflex
 from hipflex.storage.db import open_database
 from hipflex.storage.migrate import (
     MIGRATIONS_DIR,
@@ -61,7 +62,7 @@ def test_downgrade_to_base_then_upgrade_to_head(tmp_path: Path) -> None:
 
 def test_migrations_ship_inside_the_package() -> None:
     # hatchling packages src/hipflex whole; the migrations must live under it.
-    package_root = Path(__import__("hipflex").__file__).parent
+    package_root = Path(str(hipflex.__file__)).parent
     assert MIGRATIONS_DIR.is_relative_to(package_root)
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert list((MIGRATIONS_DIR / "versions").glob("0001_*.py"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import PainMoment, Source
 from hipflex.storage.db import Database, open_database
 from hipflex.storage.processes import process_is_alive
+from hipflex.storage.repository import Repository
 from hipflex.storage.tables import SessionRow
 
 from .conftest import T0, make_hold
@@ -137,8 +139,8 @@ def test_a_new_pain_rating_replaces_the_old_one(memory_db: Database, protocol: P
 def test_bad_writes_are_refused_with_a_clear_message(
     memory_db: Database,
     protocol: Protocol,
-    call,
-    message: str,  # type: ignore[no-untyped-def]
+    call: Callable[[Repository, str], object],
+    message: str,
 ) -> None:
     session_id = memory_db.repository.start_session(protocol, "timer", T0)
     with pytest.raises(ValueError, match=message):
