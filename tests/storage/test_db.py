@@ -79,9 +79,9 @@ def test_a_truncated_database_is_refused_and_left_byte_identical(
 ) -> None:
     with open_database(tmp_path) as database:
         session_id = database.repository.start_session(protocol, "timer", T0)
-        for index in range(200):
+        for index in range(30):
             database.repository.record_hold(session_id, make_hold(index), "timer")
-            database.repository.add_note(session_id, "n" * 500, T0)
+            database.repository.add_note(session_id, "n" * 3000, T0)
     db_file = tmp_path / DB_FILENAME
     data = db_file.read_bytes()
     assert len(data) > 8 * 4096
