@@ -62,11 +62,30 @@ def _root(
 _register_commands()
 
 
+# Options whose value may be left out (``--camera`` or ``--camera 1``); click has no such
+# option type, so a bare one gets this value, which means "the camera from the settings".
+OPTIONAL_VALUE_OPTIONS = {"--camera": "-1"}
+
+
+def fill_optional_values(argv: list[str]) -> list[str]:
+    """Give a bare ``--camera`` its default value so ``--camera [INDEX]`` parses."""
+    out: list[str] = []
+    for position, arg in enumerate(argv):
+        out.append(arg)
+        default = OPTIONAL_VALUE_OPTIONS.get(arg)
+        if default is None:
+            continue
+        following = argv[position + 1] if position + 1 < len(argv) else None
+        if following is None or not following.lstrip("-").isdigit() or following.startswith("-"):
+            out.append(default)
+    return out
+
+
 def main() -> None:
     """Entry point: user errors become a clear message and a non-zero exit, never a traceback."""
     try:
         # Without standalone mode, click hands back typer.Exit's code instead of exiting.
-        code = app(standalone_mode=False)
+        code = app(args=fill_optional_values(sys.argv[1:]), standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except HipflexError as exc:

@@ -23,6 +23,7 @@ from hipflex.domain.events import (
     SideSwitched,
 )
 from hipflex.domain.session import SessionEngine
+from hipflex.errors import HipflexError
 from hipflex.services.recorder import SessionRecorder
 
 
@@ -78,6 +79,10 @@ class Coach:
                 self.interrupted = True
                 finished = self._dispatch(self.engine.quit())
                 self.console.print("Stopped. Completed holds are saved; session marked partial.")
+            except HipflexError:
+                # The camera failed mid-session: keep what was done, then report the error.
+                self._dispatch(self.engine.quit())
+                raise
             finally:
                 self.speaker.close()
         return finished

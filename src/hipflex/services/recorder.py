@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from hipflex.domain.clock import Clock
-from hipflex.domain.events import Event, HoldCompleted, Phase, PhaseStarted, SessionFinished
+from hipflex.domain.events import (
+    Event,
+    HoldCompleted,
+    Phase,
+    PhaseStarted,
+    SessionFinished,
+    SessionStatus,
+)
 from hipflex.domain.protocol import Protocol as StretchProtocol
 
 
@@ -27,13 +35,23 @@ class HoldFormMetrics(Protocol):
 class HistoryWriter(Protocol):
     """The part of the storage repository the recorder needs."""
 
-    def start_session(self, protocol: StretchProtocol, source: str, started_at: Any) -> str: ...
-
-    def record_hold(
-        self, session_id: str, hold: HoldCompleted, source: str, **form: Any
+    def start_session(
+        self, protocol: StretchProtocol, source: str, started_at: datetime
     ) -> str: ...
 
-    def finish_session(self, session_id: str, status: Any, ended_at: Any) -> None: ...
+    def record_hold(
+        self,
+        session_id: str,
+        hold: HoldCompleted,
+        source: str,
+        hip_extension_max_deg: float | None = None,
+        hip_extension_median_deg: float | None = None,
+        faults: dict[str, float] | None = None,
+    ) -> str: ...
+
+    def finish_session(
+        self, session_id: str, status: SessionStatus, ended_at: datetime
+    ) -> None: ...
 
 
 @dataclass

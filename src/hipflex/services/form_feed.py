@@ -1,0 +1,83 @@
+"""Joins a pose source to a session: frames feed the form tracker, the tracker gates the engine.
+
+One ``FormFeed`` per session. It is the session engine's form gate (``feed.gate``), the
+recorder's per-hold form metrics (``reset``/``summary``), and, for recorded media, the clock:
+time comes from the frames, never from the wall clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hipflex.domain.clock import FakeClock
+from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.vision.hold_metrics import HoldMetricsRecorder
+from hipflex.vision.pose import Frame
+from hipflex.vision.tracker import FormState, FormTracker
+
+
+@dataclass
+class FormFeed:
+    """Feed frames in with :meth:`push`; read the gate, the cue and the metrics."""
+
+    thresholds: FormThresholds
+    frame_clock: FakeClock | None = None  # set for video files and replays
+    tracker: FormTracker = field(init=False)
+    metrics: HoldMetricsRecorder = field(default_factory=HoldMetricsRecorder)
+    latest: FormState | None = None
+    frames: int = 0
+    _first_timestamp_s: float | None = None
+
+    def __post_init__(self) -> None:
+        self.tracker = FormTracker(self.thresholds)
+
+    def push(self, frame: Frame) -> FormState:
+        """Process one frame; advances the frame clock when there is one."""
+        state = self.tracker.update(frame.pose, frame.timestamp_s)
+        self.metrics.add(state)
+        self.latest = state
+        self.frames += 1
+        if self.frame_clock is not None:
+            if self._first_timestamp_s is None:
+                self._first_timestamp_s = frame.timestamp_s
+            elapsed_s = frame.timestamp_s - self._first_timestamp_s
+            if elapsed_s > self.frame_clock.monotonic():
+                self.frame_clock.set(elapsed_s)
+        return state
+
+    def gate(self) -> bool:
+        """The session engine's form gate: hold time counts only while this is True."""
+        return self.latest is not None and self.latest.good
+
+    # -- the recorder's HoldFormMetrics -------------------------------------------------------
+
+    def reset(self) -> None:
+        self.metrics.reset()
+
+    def summary(self) -> dict[str, Any]:
+        result = self.metrics.result()
+        return {
+            "hip_extension_max_deg": _round(result.max_hip_extension_deg),
+            "hip_extension_median_deg": _round(result.median_hip_extension_deg),
+            "faults": {name: round(s, 1) for name, s in result.faults_s.items()} or None,
+        }
+
+    def describe(self) -> str | None:
+        """One line for a screen: the state, and the angles when in position."""
+        state = self.latest
+        if state is None:
+            return "waiting for the camera"
+        text = state.status.message
+        m = state.measurement
+        if m is not None and state.in_position:
+            lean = "forward" if m.trunk_forward_deg >= 0 else "back"
+            text += (
+                f" · hip extension {m.hip_extension_deg:.0f}°"
+                f" · trunk {abs(m.trunk_forward_deg):.0f}° {lean}"
+            )
+        return text
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
