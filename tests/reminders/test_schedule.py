@@ -113,7 +113,7 @@ def test_flying_west_does_not_repeat_todays_daily_reminder() -> None:
     # Berlin until 10:00 UTC (after its 08:00 reminder), New York from then on.
     zone: Callable[[datetime], tzinfo] = lambda now: (
         BERLIN if now < utc(2026, 3, 10, 10) else NEW_YORK
-    )  # noqa: E731
+    )
     sim.run_until(utc(2026, 3, 12, 0, 0), zone)
     assert sim.sent_at(ReminderKind.DAILY) == [
         utc(2026, 3, 10, 7, 0),  # 08:00 in Berlin
@@ -126,7 +126,7 @@ def test_flying_east_sends_the_next_days_reminder_at_the_new_local_time() -> Non
     sim = Simulation(utc(2026, 3, 10, 5, 0), plan())  # 01:00 in New York
     zone: Callable[[datetime], tzinfo] = lambda now: (
         NEW_YORK if now < utc(2026, 3, 10, 13) else TOKYO
-    )  # noqa: E731
+    )
     sim.run_until(utc(2026, 3, 12, 0, 0), zone)
     assert sim.sent_at(ReminderKind.DAILY) == [
         utc(2026, 3, 10, 12, 0),  # 08:00 in New York

@@ -1,0 +1,156 @@
+"""``hipflex remind ...`` and ``hipflex calendar`` through the real entry point, in process."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from hipflex.cli.app import main
+from hipflex.settings import load_settings
+
+
+def hipflex(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["hipflex", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "data"
+    monkeypatch.setenv("HIPFLEX_DATA_DIR", str(directory))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("PATH", "/nonexistent")  # no systemctl: never touch the real session
+    return directory
+
+
+def test_set_parses_common_forms_and_stores_hh_mm(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = hipflex(
+        monkeypatch,
+        capsys,
+        "remind", "set", "--daily", "7:30 pm", "--breaks-every", "45", "--work", "9am-5pm",
+        "--days", "mon-thu", "--timezone", "Europe/Berlin",
+    )  # fmt: skip
+    assert code == 0
+    assert "every day at 19:30" in out
+    reminders = load_settings(data_dir).reminders
+    assert (reminders.daily_enabled, reminders.daily_time) == (True, "19:30")
+    assert (reminders.breaks_enabled, reminders.break_every_min) == (True, 45)
+    assert (reminders.work_start, reminders.work_end, reminders.work_days) == (
+        "09:00",
+        "17:00",
+        [0, 1, 2, 3],
+    )
+    assert reminders.timezone == "Europe/Berlin"
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "status", "--json")
+    status = json.loads(out)
+    assert [n["kind"] for n in status["next"]] != []
+    assert status["settings"]["daily_time"] == "19:30"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--daily", "25:00"], "hour 25 is out of range"),
+        (["--daily", "7xm"], "not a time: '7xm'"),
+        (["--breaks-every", "5"], "15 to 480"),
+        (["--work", "17-9"], "end after they start"),
+        (["--timezone", "Mars/Olympus"], "unknown time zone"),
+    ],
+)
+def test_set_refuses_bad_input_with_exit_2(
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    code, _, err = hipflex(monkeypatch, capsys, "remind", "set", *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert not (data_dir / "settings.json").exists()
+
+
+def test_run_once_sends_a_due_reminder_once_across_processes(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 00:00 is always past today (in UTC), and there is no session yet.
+    hipflex(monkeypatch, capsys, "remind", "set", "--daily", "0:00", "--timezone", "UTC")
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "run", "--once", "--no-desktop")
+    assert code == 0
+    assert out.count("\a") == 1 and "Time for your hip flexor stretch" in out
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "run", "--once", "--no-desktop")
+    assert code == 0
+    assert "\a" not in out
+
+
+def test_not_today_and_snooze_write_the_state(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hipflex(monkeypatch, capsys, "remind", "set", "--daily", "0:00", "--timezone", "UTC")
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "snooze")
+    assert code == 0 and "Snoozed" in out
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "not-today")
+    assert code == 0
+    state = json.loads((data_dir / "reminders-state.json").read_text())
+    assert state["not_today"] is not None and state["snooze_until"] is None
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "run", "--once", "--no-desktop")
+    assert "\a" not in out
+
+
+def test_install_and_uninstall_without_systemctl(
+    tmp_path: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "install")
+    unit = tmp_path / "config" / "systemd" / "user" / "hipflex-remind.service"
+    assert code == 0 and unit.exists()
+    assert "systemctl not found" in out
+    assert '"remind" "run"' in unit.read_text()
+    code, out, _ = hipflex(monkeypatch, capsys, "remind", "uninstall")
+    assert code == 0 and not unit.exists()
+
+
+def test_calendar_writes_an_ics(
+    tmp_path: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out_file = tmp_path / "stretch.ics"
+    code, out, _ = hipflex(monkeypatch, capsys, "calendar", "--out", str(out_file), "--time", "7pm")
+    assert code == 0, out
+    event = Calendar.from_ical(out_file.read_bytes()).walk("VEVENT")[0]
+    assert event["RRULE"]["FREQ"] == ["DAILY"]
+    assert event.decoded("DTSTART").hour == 19
+    assert len(event.walk("VALARM")) == 1
+
+
+def test_calendar_to_an_unwritable_path_is_a_clear_error(
+    tmp_path: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = hipflex(
+        monkeypatch, capsys, "calendar", "--out", str(tmp_path / "missing" / "x.ics")
+    )
+    assert code == 2
+    assert "cannot write" in err and "Traceback" not in err
