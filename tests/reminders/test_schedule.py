@@ -110,10 +110,11 @@ def test_daylight_saving_change_keeps_the_local_wall_clock_time() -> None:
 
 def test_flying_west_does_not_repeat_todays_daily_reminder() -> None:
     sim = Simulation(utc(2026, 3, 10, 0, 0), plan())
+
     # Berlin until 10:00 UTC (after its 08:00 reminder), New York from then on.
-    zone: Callable[[datetime], tzinfo] = lambda now: (
-        BERLIN if now < utc(2026, 3, 10, 10) else NEW_YORK
-    )
+    def zone(now: datetime) -> tzinfo:
+        return BERLIN if now < utc(2026, 3, 10, 10) else NEW_YORK
+
     sim.run_until(utc(2026, 3, 12, 0, 0), zone)
     assert sim.sent_at(ReminderKind.DAILY) == [
         utc(2026, 3, 10, 7, 0),  # 08:00 in Berlin
@@ -124,9 +125,10 @@ def test_flying_west_does_not_repeat_todays_daily_reminder() -> None:
 
 def test_flying_east_sends_the_next_days_reminder_at_the_new_local_time() -> None:
     sim = Simulation(utc(2026, 3, 10, 5, 0), plan())  # 01:00 in New York
-    zone: Callable[[datetime], tzinfo] = lambda now: (
-        NEW_YORK if now < utc(2026, 3, 10, 13) else TOKYO
-    )
+
+    def zone(now: datetime) -> tzinfo:
+        return NEW_YORK if now < utc(2026, 3, 10, 13) else TOKYO
+
     sim.run_until(utc(2026, 3, 12, 0, 0), zone)
     assert sim.sent_at(ReminderKind.DAILY) == [
         utc(2026, 3, 10, 12, 0),  # 08:00 in New York
