@@ -100,7 +100,9 @@ def export(
         count = _write_atomically(
             out, lambda stream: export_history(database.repository, fmt.value, stream)
         )
-    Console(stderr=True).print(f"Exported {count} sessions to {out}", highlight=False)
+    Console(stderr=True).print(
+        f"Exported {count} sessions to {out}", highlight=False, soft_wrap=True
+    )
 
 
 def import_history(
@@ -121,7 +123,11 @@ def import_history(
         return
     added = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.added.items())
     skipped = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.skipped.items())
-    Console().print(f"Imported {file}: added {added}; already there: {skipped}.", highlight=False)
+    Console().print(
+        f"Imported {file}: added {added}; already there: {skipped}.",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # -- helpers ----------------------------------------------------------------------------------
