@@ -1,0 +1,169 @@
+"""Camera frames from the browser → our vision engine → what the page draws.
+
+A frame is a JPEG the page encoded from its own camera. It is decoded in memory, measured and
+dropped: frames are never written anywhere. All form logic lives in :mod:`hipflex.vision`; this
+module only adapts bytes to a pose and a :class:`FormState` to JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.vision.hold_metrics import HoldMetricsRecorder
+from hipflex.vision.pose import ImageArray, Pose
+from hipflex.vision.tracker import FormState, FormTracker
+
+# Limits on what a page may send: a downscaled JPEG is 10-60 kB at 640x480.
+MAX_FRAME_BYTES = 512 * 1024
+MAX_FRAME_SIDE_PX = 1280
+MIN_FRAME_SIDE_PX = 32
+
+
+class FrameError(ValueError):
+    """A frame that cannot be used (not a JPEG, too big, too small)."""
+
+
+class PoseEstimatorLike(Protocol):
+    def estimate(self, image_bgr: ImageArray, timestamp_s: float) -> Pose | None: ...
+
+    def close(self) -> None: ...
+
+
+EstimatorFactory = Callable[[], PoseEstimatorLike]
+
+
+def mediapipe_estimator() -> PoseEstimatorLike:
+    """The real estimator in tracking (video) mode; imports mediapipe on first use."""
+    from hipflex.vision.mediapipe_source import PoseEstimator
+
+    return PoseEstimator(static_images=False)
+
+
+def decode_jpeg(data: bytes) -> ImageArray:
+    """Decode a JPEG (or PNG) frame to BGR pixels; :class:`FrameError` when unusable."""
+    import cv2
+
+    if len(data) > MAX_FRAME_BYTES:
+        raise FrameError(f"frame too large ({len(data)} bytes, limit {MAX_FRAME_BYTES})")
+    if len(data) < 4:
+        raise FrameError("empty frame")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if image is None:
+        raise FrameError("frame is not a JPEG image")
+    height_px, width_px = image.shape[:2]
+    if max(height_px, width_px) > MAX_FRAME_SIDE_PX:
+        raise FrameError(f"frame too large ({width_px}x{height_px}, limit {MAX_FRAME_SIDE_PX} px)")
+    if min(height_px, width_px) < MIN_FRAME_SIDE_PX:
+        raise FrameError(f"frame too small ({width_px}x{height_px})")
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """One processed frame: the tracker's state and the frame size it was measured on."""
+
+    seq: int
+    state: FormState
+    width_px: int
+    height_px: int
+    processing_ms: float
+
+
+class FramePipeline:
+    """Decode → estimate → track, for one live session (the tracker is stateful).
+
+    :meth:`process` blocks (MediaPipe runs on the CPU); call it from a worker thread, one
+    frame at a time. :attr:`tracker` and the estimator are used by that thread only.
+    """
+
+    def __init__(self, thresholds: FormThresholds, estimator_factory: EstimatorFactory) -> None:
+        self.tracker = FormTracker(thresholds)
+        self._estimator_factory = estimator_factory
+        self._estimator: PoseEstimatorLike | None = None
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first frame."""
+        if self._estimator is None:
+            self._estimator = self._estimator_factory()
+
+    def process(self, seq: int, data: bytes, timestamp_s: float) -> FrameResult:
+        """Run one frame; ``timestamp_s`` is its arrival time on a monotonic clock."""
+        import time
+
+        started = time.perf_counter()
+        image = decode_jpeg(data)
+        self.warm_up()
+        assert self._estimator is not None
+        pose = self._estimator.estimate(image, timestamp_s)
+        state = self.tracker.update(pose, timestamp_s)
+        height_px, width_px = image.shape[:2]
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        return FrameResult(seq, state, int(width_px), int(height_px), elapsed_ms)
+
+    def close(self) -> None:
+        if self._estimator is not None:
+            self._estimator.close()
+            self._estimator = None
+
+
+class RecorderFormMetrics:
+    """Adapts :class:`HoldMetricsRecorder` to what :class:`SessionRecorder` stores per hold."""
+
+    def __init__(self) -> None:
+        self.metrics = HoldMetricsRecorder()
+
+    def reset(self) -> None:
+        self.metrics.reset()
+
+    def add(self, state: FormState) -> None:
+        self.metrics.add(state)
+
+    def summary(self) -> dict[str, Any]:
+        result = self.metrics.result()
+        return {
+            "hip_extension_max_deg": result.max_hip_extension_deg,
+            "hip_extension_median_deg": result.median_hip_extension_deg,
+            "faults": dict(result.faults_s) or None,
+        }
+
+
+def _finite(value: float | None, digits: int = 1) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def frame_message(result: FrameResult) -> dict[str, Any]:
+    """The ``pose`` message for the page: landmarks as fractions of the frame, and the state."""
+    state = result.state
+    landmarks: list[list[float]] | None = None
+    if state.pose is not None:
+        xy = state.pose.image_xy_px
+        width = max(state.pose.image_width_px, 1)
+        height = max(state.pose.image_height_px, 1)
+        landmarks = [
+            [round(float(x) / width, 4), round(float(y) / height, 4), round(float(v), 2)]
+            for (x, y), v in zip(xy, state.pose.visibility, strict=True)
+        ]
+    measurement = state.measurement
+    return {
+        "type": "pose",
+        "seq": result.seq,
+        "landmarks": landmarks,
+        "status": state.status.value,
+        "message": state.status.message,
+        "good": state.good,
+        "in_position": state.in_position,
+        "cue": state.cue,
+        "hip_extension_deg": _finite(measurement.hip_extension_deg) if measurement else None,
+        "trunk_forward_deg": _finite(measurement.trunk_forward_deg) if measurement else None,
+        "kneeling_side": measurement.kneeling_side.value if measurement else None,
+        "processing_ms": round(result.processing_ms, 1),
+    }

@@ -1,0 +1,59 @@
+"""What every route needs, built once per app: data dir, history, clocks, the live sessions."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hipflex.domain.clock import Clock, ScaledClock, SystemClock
+from hipflex.domain.protocol import Protocol
+from hipflex.protocols.loader import load_protocol
+from hipflex.settings import UserSettings, load_settings, save_settings
+from hipflex.storage.db import Database
+from hipflex.storage.repository import Repository
+from hipflex.web.camera_bridge import EstimatorFactory
+from hipflex.web.live_registry import LiveRegistry
+
+# Hosts a browser on this computer uses to reach the app. Anything else in the Host header is
+# a DNS-rebinding attempt (a foreign name resolving to 127.0.0.1) and is refused.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+@dataclass
+class WebContext:
+    """Shared state of one running app. ``speed`` > 1 runs session clocks faster (tests)."""
+
+    data_dir: Path
+    database: Database
+    speed: float = 1.0
+    allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
+    estimator_factory: EstimatorFactory | None = None
+    clock_factory: Callable[[], Clock] | None = None
+    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    live: LiveRegistry = field(default_factory=LiveRegistry)
+
+    @property
+    def repository(self) -> Repository:
+        return self.database.repository
+
+    def new_clock(self) -> Clock:
+        """A clock for one session: the real one, or one ``speed`` times faster."""
+        if self.clock_factory is not None:
+            return self.clock_factory()
+        return SystemClock() if self.speed == 1.0 else ScaledClock(self.speed)
+
+    def settings(self) -> UserSettings:
+        return load_settings(self.data_dir)
+
+    def save_settings(self, settings: UserSettings) -> None:
+        save_settings(self.data_dir, settings)
+
+    def protocol_for_session(self, name: str | None) -> Protocol:
+        """The protocol to run, with the person's rest length applied when they set one."""
+        settings = self.settings()
+        protocol = load_protocol(name or settings.default_protocol, self.data_dir)
+        if settings.rest_s is not None:
+            protocol = protocol.model_copy(update={"rest_s": settings.rest_s})
+        return protocol

@@ -1,0 +1,1 @@
+"""Routes: pages (HTML), the small JSON API, and the live session WebSocket."""

@@ -1,0 +1,364 @@
+// The session player: start, follow the engine's state from the server, coach with voice and
+// beeps, optionally send camera frames, and check in (pain, note) at the end.
+
+import { Camera } from "./camera.js";
+import { Cues } from "./cues.js";
+import { LiveSocket } from "./socket.js";
+
+const $ = (id) => document.getElementById(id);
+const app = $("session-app");
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+const params = new URLSearchParams(location.search);
+const cameraFps = Number(params.get("fps")) || 15;
+
+const PHASES = {
+  get_ready: "Get ready",
+  hold: "Hold",
+  rest: "Rest",
+  switch_side: "Switch sides",
+  done: "Done",
+};
+
+const cues = new Cues({ voice: app.dataset.voice === "on", sound: app.dataset.sound === "on" });
+const camera = new Camera($("camera-video"), $("camera-overlay"));
+const socket = new LiveSocket(onMessage, onClose);
+const ringLength = 2 * Math.PI * 88;
+const shown = {}; // last text put in each element, so unchanged text is not rewritten
+
+let sessionId = null;
+let running = false;
+let finished = false;
+let cameraOn = false;
+let startOptions = null;
+
+window.hipflexSession = { get running() { return running; }, get finished() { return finished; } };
+
+function setText(id, text) {
+  if (shown[id] === text) return;
+  shown[id] = text;
+  $(id).textContent = text;
+}
+
+function announce(text) {
+  // Re-setting the same text would not be announced again; clear it first.
+  const announcer = $("announcer");
+  announcer.textContent = "";
+  window.setTimeout(() => {
+    announcer.textContent = text;
+  }, 30);
+}
+
+function notice(text) {
+  const box = $("notice");
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+function show(section) {
+  for (const id of ["setup", "player", "after", "busy"]) $(id).hidden = id !== section;
+}
+
+// -- setup ---------------------------------------------------------------------------------
+
+if (!cues.speechAvailable) {
+  const voice = $("voice-toggle");
+  voice.checked = false;
+  voice.disabled = true;
+  voice.parentElement.append(" (not available in this browser; cues are shown on screen)");
+}
+
+$("protocol-select").addEventListener("change", (event) => {
+  location.search = `?protocol=${encodeURIComponent(event.target.value)}`;
+});
+
+$("setup-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("start-button").disabled = true;
+  const form = new FormData(event.target);
+  const pain = form.get("pain_before");
+  cues.voice = $("voice-toggle").checked;
+  cues.sound = $("sound-toggle").checked;
+  cues.unlock();
+  updateCueButtons();
+  notice("");
+  let useCamera = false;
+  if ($("camera-toggle").checked) {
+    try {
+      await camera.start(Number(app.dataset.cameraIndex) || 0);
+      useCamera = true;
+    } catch (error) {
+      notice(`Camera not available: ${error.message}. Continuing in timer mode: hold time counts with the timer.`);
+    }
+  }
+  startOptions = {
+    type: "start",
+    protocol: form.get("protocol") || app.dataset.protocol,
+    camera: useCamera,
+    pain_before: pain === null ? null : Number(pain),
+  };
+  try {
+    await socket.connect();
+  } catch {
+    notice("Could not reach hipflex. Is it still running?");
+    $("start-button").disabled = false;
+    camera.stop();
+    return;
+  }
+  socket.send(startOptions);
+});
+
+$("take-over-button").addEventListener("click", () => {
+  socket.send({ ...startOptions, take_over: true });
+});
+
+// -- messages from the server --------------------------------------------------------------
+
+function onMessage(message) {
+  switch (message.type) {
+    case "started":
+      sessionId = message.session_id;
+      running = true;
+      cameraOn = message.camera;
+      show("player");
+      $("camera-box").hidden = !cameraOn;
+      if (cameraOn) {
+        $("figure-box").classList.add("compact");
+        camera.onLost = () => cameraLost("the camera stopped");
+        camera.startSending((seq, buffer) => socket.sendFrame(seq, buffer), cameraFps);
+      }
+      $("pause-button").focus();
+      break;
+    case "state":
+      render(message);
+      break;
+    case "event":
+      onEvent(message);
+      break;
+    case "pose":
+      onPose(message);
+      break;
+    case "dropped":
+      camera.dropped(message.seq);
+      break;
+    case "camera":
+      if (!message.enabled) notice("Camera off: continuing in timer mode.");
+      break;
+    case "camera_ready":
+      setText("form-status", "Camera ready: get into position, side-on to the camera");
+      break;
+    case "busy":
+      show("busy");
+      $("busy-message").textContent = message.message;
+      $("take-over-button").focus();
+      break;
+    case "ended":
+      if (message.reason === "taken_over") {
+        notice("This session was taken over in another tab. Completed holds are saved.");
+      } else if (message.reason === "shutdown") {
+        notice("hipflex was stopped. Completed holds are saved; the session was kept as partial.");
+      }
+      break;
+    case "error":
+      if (!running) notice(message.message);
+      console.warn("hipflex:", message.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function onClose() {
+  camera.stop();
+  if (running && !finished) {
+    running = false;
+    notice("The connection to hipflex was lost. Completed holds are saved; the session was kept as partial.");
+    $("pause-button").disabled = true;
+    $("skip-button").disabled = true;
+    $("quit-button").disabled = true;
+  }
+}
+
+function onEvent(event) {
+  switch (event.event) {
+    case "phase_started":
+      announce(`${PHASES[event.phase]}, ${event.side} side. ${event.instruction}`);
+      if (event.phase === "hold") cues.beep("start");
+      break;
+    case "second_ticked":
+      if (event.phase === "hold" && event.remaining_s >= 1 && event.remaining_s <= 3) cues.beep("tick");
+      break;
+    case "hold_completed":
+      if (event.outcome !== "skipped") cues.beep("end");
+      break;
+    case "cue":
+      cues.say(event.text);
+      if (event.kind === "form") setText("form-status", event.text);
+      break;
+    case "paused":
+      announce("Paused");
+      break;
+    case "resumed":
+      announce("Resumed");
+      break;
+    case "session_finished":
+      finish(event);
+      break;
+    default:
+      break;
+  }
+}
+
+function render(state) {
+  const phase = PHASES[state.phase] || state.phase;
+  setText("phase-label", state.phase === "done" ? phase : `${phase} · ${state.side} side`);
+  const remaining = Math.max(0, Math.ceil(state.remaining_s - 1e-6));
+  setText("countdown", state.phase === "done" ? "✓" : String(remaining));
+  let fraction = 0;
+  if (state.phase === "hold") fraction = state.counted_s / Math.max(state.target_s, 1);
+  else if (state.phase_duration_s > 0) fraction = 1 - state.remaining_s / state.phase_duration_s;
+  $("ring-progress").style.strokeDashoffset = String(ringLength * (1 - Math.min(1, fraction)));
+  app.dataset.phase = state.phase;
+  app.dataset.paused = state.paused ? "yes" : "no";
+  app.dataset.formOk = state.form_ok === null ? "n/a" : state.form_ok ? "yes" : "no";
+  $("paused-flag").hidden = !state.paused;
+  setText("pause-button-label", state.paused ? "Resume" : "Pause");
+  setText("instruction", state.instruction);
+  setText("next-up", state.next_up);
+  for (const row of document.querySelectorAll(".reps-side")) {
+    const done = state.reps_done[row.dataset.side] || 0;
+    row.querySelector(".reps-done").textContent = String(done);
+    row.querySelectorAll(".dot").forEach((dot, index) => dot.classList.toggle("filled", index < done));
+    row.classList.toggle("current", row.dataset.side === state.side && state.phase !== "done");
+  }
+  const figure = document.querySelector("#figure-box .figure");
+  if (figure) figure.classList.toggle("mirrored", state.side === "left");
+  setText("figure-side", state.side.charAt(0).toUpperCase() + state.side.slice(1));
+  const steps = state.steps.join("\n");
+  if (shown.steps !== steps) {
+    shown.steps = steps;
+    $("steps-list").replaceChildren(
+      ...state.steps.map((text) => {
+        const item = document.createElement("li");
+        item.textContent = text;
+        return item;
+      }),
+    );
+  }
+}
+
+function onPose(message) {
+  camera.onPose(message);
+  const box = $("form-state");
+  box.dataset.status = message.status;
+  if (message.status === "good") setText("form-status", "Good form: counting");
+  else setText("form-status", message.message.charAt(0).toUpperCase() + message.message.slice(1));
+  setText("hip-angle", message.hip_extension_deg === null ? "–" : `${Math.round(message.hip_extension_deg)}°`);
+  setText("trunk-angle", message.trunk_forward_deg === null ? "–" : trunkText(message.trunk_forward_deg));
+}
+
+function trunkText(degrees) {
+  const rounded = Math.round(Math.abs(degrees));
+  if (rounded === 0) return "upright";
+  return degrees > 0 ? `${rounded}° forward` : `${rounded}° back`;
+}
+
+function cameraLost(reason) {
+  if (!cameraOn) return;
+  cameraOn = false;
+  camera.stop();
+  socket.send({ type: "camera", enabled: false });
+  notice(`Camera off (${reason}): continuing in timer mode.`);
+  $("camera-box").hidden = true;
+  $("figure-box").classList.remove("compact");
+}
+
+function finish(event) {
+  finished = true;
+  running = false;
+  camera.stop();
+  const sides = Object.entries(event.counted_s_by_side)
+    .map(([side, seconds]) => `${side} ${Math.round(seconds)} s`)
+    .join(", ");
+  const complete = event.status === "completed";
+  $("after-title").textContent = complete ? "Well done" : "Session saved";
+  $("summary").textContent =
+    `${event.holds_done} of ${event.holds_planned} holds` +
+    (sides ? ` (${sides})` : "") +
+    (complete ? ". Session complete." : ". Saved as partial.");
+  announce($("summary").textContent);
+  show("after");
+  $("after-title").focus();
+  socket.close();
+}
+
+// -- controls ------------------------------------------------------------------------------
+
+function command(type) {
+  if (running) socket.send({ type });
+}
+
+function updateCueButtons() {
+  const voice = $("voice-button");
+  voice.setAttribute("aria-pressed", String(cues.voice));
+  voice.textContent = cues.voice ? "Voice on" : "Voice off";
+  voice.disabled = !cues.speechAvailable;
+  const sound = $("sound-button");
+  sound.setAttribute("aria-pressed", String(cues.sound));
+  sound.textContent = cues.sound ? "Beeps on" : "Beeps off";
+}
+
+$("pause-button").addEventListener("click", () => command("toggle_pause"));
+$("skip-button").addEventListener("click", () => command("skip"));
+$("quit-button").addEventListener("click", () => command("quit"));
+$("voice-button").addEventListener("click", () => {
+  cues.voice = !cues.voice;
+  if (!cues.voice) cues.silence();
+  updateCueButtons();
+});
+$("sound-button").addEventListener("click", () => {
+  cues.sound = !cues.sound;
+  cues.unlock();
+  updateCueButtons();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (!running || event.altKey || event.ctrlKey || event.metaKey) return;
+  const target = event.target;
+  const typing = target instanceof HTMLElement && target.closest("input, textarea, select");
+  if (typing) return;
+  if (event.key === " " || event.code === "Space") {
+    // A focused button already answers Space with a click; do not toggle twice.
+    if (target instanceof HTMLElement && target.closest("button, a, summary")) return;
+    event.preventDefault();
+    command("toggle_pause");
+  } else if (event.key === "n" || event.key === "N") {
+    command("skip");
+  } else if (event.key === "q" || event.key === "Q") {
+    command("quit");
+  }
+});
+
+// -- after the session ---------------------------------------------------------------------
+
+$("after-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!sessionId) return;
+  const form = new FormData(event.target);
+  const pain = form.get("pain_after");
+  const body = { pain_after: pain === null ? null : Number(pain), note: form.get("note") || null };
+  $("save-button").disabled = true;
+  try {
+    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/checkin`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    $("saved-message").textContent = "Saved. See you tomorrow.";
+  } catch (error) {
+    $("saved-message").textContent = `Could not save (${error.message}). Try again.`;
+    $("save-button").disabled = false;
+  }
+});
+
+updateCueButtons();

@@ -1,0 +1,57 @@
+// The live session's WebSocket: JSON commands out, JSON messages in, camera frames as binary
+// (a 4-byte big-endian sequence number, then the JPEG).
+
+export class LiveSocket {
+  constructor(onMessage, onClose) {
+    this.onMessage = onMessage;
+    this.onClose = onClose;
+    this.ws = null;
+  }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/ws/session`);
+      ws.binaryType = "arraybuffer";
+      ws.addEventListener("open", () => resolve(), { once: true });
+      ws.addEventListener("error", () => reject(new Error("could not connect")), { once: true });
+      ws.addEventListener("message", (event) => {
+        if (typeof event.data !== "string") return;
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        this.onMessage(message);
+      });
+      ws.addEventListener("close", (event) => this.onClose(event));
+      this.ws = ws;
+    });
+  }
+
+  get open() {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  // Bytes queued but not yet sent: the camera waits rather than pile frames up.
+  get buffered() {
+    return this.ws ? this.ws.bufferedAmount : 0;
+  }
+
+  send(message) {
+    if (this.open) this.ws.send(JSON.stringify(message));
+  }
+
+  sendFrame(seq, jpegBuffer) {
+    if (!this.open) return false;
+    const payload = new Uint8Array(4 + jpegBuffer.byteLength);
+    new DataView(payload.buffer).setUint32(0, seq >>> 0, false);
+    payload.set(new Uint8Array(jpegBuffer), 4);
+    this.ws.send(payload.buffer);
+    return true;
+  }
+
+  close() {
+    if (this.ws) this.ws.close(1000);
+  }
+}
