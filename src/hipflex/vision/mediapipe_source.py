@@ -34,6 +34,9 @@ def _quiet_native_logs() -> None:
     # MediaPipe / TFLite print INFO lines on stderr; keep the terminal for the coach.
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # libav's own complaints about broken files; we report those ourselves.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
 class PoseEstimator:
@@ -178,6 +181,7 @@ class VideoInfo:
 
 
 def _open_capture(path: Path) -> Any:
+    _quiet_native_logs()
     import cv2
 
     check_readable(path)

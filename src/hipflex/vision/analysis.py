@@ -1,0 +1,359 @@
+"""Analyse a photo or a video file: annotated copy, JSON summary and an HTML report.
+
+Videos are analysed in two passes: pose estimation in chunks on a process pool (both
+cores), then, in time order, smoothing + the form tracker + annotation + H.264 encoding.
+Time is always the frame index over the frame rate.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.errors import MediaError
+from hipflex.vision.annotate import draw_annotations
+from hipflex.vision.form import KneelingSide, measure_form
+from hipflex.vision.form_rules import classify
+from hipflex.vision.hold_metrics import HoldMetricsRecorder
+from hipflex.vision.mediapipe_source import (
+    IMAGE_SUFFIXES,
+    VIDEO_SUFFIXES,
+    PoseEstimator,
+    check_readable,
+    iter_video_images,
+    probe_video,
+    read_image,
+)
+from hipflex.vision.pose import Pose
+from hipflex.vision.tracker import FormState, FormTracker
+
+# Frames per pool task: long enough to amortise seeking, short enough for a live progress bar.
+CHUNK_FRAMES = 150
+ONE_PERSON_NOTE = "MediaPipe Pose follows one person (the most confident detection)"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class AnalysisResult:
+    """One analysed input: the JSON object printed by ``hipflex analyze --json``."""
+
+    source: str
+    kind: str  # "image" | "video"
+    frames: int
+    duration_s: float
+    processing_fps: float
+    summary: dict[str, Any]
+    outputs: dict[str, str] = field(default_factory=dict)
+    timeline: dict[str, list[Any]] = field(default_factory=dict)
+
+    def to_dict(self, *, with_timeline: bool = False) -> dict[str, Any]:
+        """JSON-ready form (the timeline only on request: it can be long)."""
+        data: dict[str, Any] = {
+            "source": self.source,
+            "kind": self.kind,
+            "frames": self.frames,
+            "duration_s": round(self.duration_s, 3),
+            "processing_fps": round(self.processing_fps, 1),
+            "summary": self.summary,
+            "outputs": self.outputs,
+        }
+        if with_timeline:
+            data["timeline"] = self.timeline
+        return data
+
+
+def media_kind(path: Path) -> str:
+    """``"image"`` or ``"video"`` from the suffix; unknown suffixes are probed."""
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
+    check_readable(path)
+    try:
+        read_image(path)
+        return "image"
+    except MediaError:
+        pass
+    try:
+        probe_video(path)
+    except MediaError:
+        raise MediaError(f"{path}: not an image or a video this program can decode") from None
+    return "video"
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def analyze_image(
+    path: Path, out_dir: Path, thresholds: FormThresholds | None = None
+) -> AnalysisResult:
+    """Analyse one photo (static mode). Raises :class:`MediaError` if unreadable or empty."""
+    import cv2
+
+    th = thresholds or FormThresholds()
+    started = time.perf_counter()
+    image = read_image(path)
+    with PoseEstimator(static_images=True) as estimator:
+        pose = estimator.estimate(image, 0.0)
+    if pose is None:
+        raise MediaError(f"{path}: no person found in the photo")
+    measurement = measure_form(pose, th.min_visibility)
+    result = classify(measurement, th)
+    annotated = draw_annotations(image, pose, result.status, measurement)
+    elapsed_s = time.perf_counter() - started
+    side = (
+        measurement.kneeling_side.value
+        if result.status.in_position and measurement.side_confidence >= 0.6
+        else KneelingSide.UNKNOWN.value
+    )
+    in_position = result.status.in_position
+    summary = {
+        "person_found": True,
+        "in_position": in_position,
+        "status": result.status.value,
+        "good_form_s": 0.0,
+        "kneeling_side": side,
+        "side_confidence": round(measurement.side_confidence, 2),
+        "hip_extension_deg": _round(measurement.hip_extension_deg) if in_position else None,
+        "trunk_forward_deg": _round(measurement.trunk_forward_deg),
+        "front_knee_deg": _round(measurement.front_knee_deg),
+        "front_shin_deg": _round(measurement.front_shin_deg),
+        "back_knee_height": _round(measurement.back_knee_height, 3),
+        "faults": [fault.value for fault in result.faults],
+        "cues": [fault.cue for fault in result.faults],
+        "people_tracked": ONE_PERSON_NOTE,
+    }
+    analysis = AnalysisResult(
+        source=str(path),
+        kind="image",
+        frames=1,
+        duration_s=0.0,
+        processing_fps=1.0 / elapsed_s if elapsed_s > 0 else 0.0,
+        summary=summary,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    annotated_path = out_dir / f"{path.stem}.annotated.png"
+    if not cv2.imwrite(str(annotated_path), annotated):
+        raise MediaError(f"{annotated_path}: cannot write the annotated photo")
+    preview: Any = annotated
+    if max(preview.shape[:2]) > 1000:
+        factor = 1000 / max(preview.shape[:2])
+        preview = cv2.resize(preview, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", preview, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    _write_outputs(
+        analysis, out_dir, path, annotated_path, preview_jpeg=jpeg.tobytes() if ok else None
+    )
+    return analysis
+
+
+# --- video -------------------------------------------------------------------------------
+
+_WORKER_ESTIMATOR: PoseEstimator | None = None
+
+
+def _estimate_chunk(task: tuple[str, float, int, int]) -> list[Pose | None]:
+    """Pool task: poses of frames [start, stop) of a video (tracking mode)."""
+    global _WORKER_ESTIMATOR
+    path, fps, start, stop = task
+    if _WORKER_ESTIMATOR is None:
+        _WORKER_ESTIMATOR = PoseEstimator(static_images=False)
+    poses: list[Pose | None] = []
+    for _, timestamp_s, image in iter_video_images(Path(path), fps, start, stop):
+        poses.append(_WORKER_ESTIMATOR.estimate(image, timestamp_s))
+    return poses
+
+
+def iter_video_pose_chunks(
+    path: Path, fps: float, frame_count: int, *, workers: int | None = None
+) -> Iterator[list[Pose | None]]:
+    """Poses of every frame, chunk by chunk in time order, estimated on ``workers`` processes
+    (default: up to 2 cores) while the caller consumes earlier chunks."""
+    workers = workers or max(1, min(2, os.cpu_count() or 1))
+    tasks = [
+        (str(path), fps, start, min(start + CHUNK_FRAMES, frame_count))
+        for start in range(0, frame_count, CHUNK_FRAMES)
+    ]
+    if workers == 1 or len(tasks) == 1:
+        for task in tasks:
+            yield _estimate_chunk(task)
+        return
+    # spawn, not fork: a forked copy of a process that already ran MediaPipe crashes.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_estimate_chunk, tasks)
+
+
+def estimate_video_poses(
+    path: Path, fps: float, frame_count: int, *, workers: int | None = None
+) -> list[Pose | None]:
+    """Poses of every frame of a video (see :func:`iter_video_pose_chunks`)."""
+    poses: list[Pose | None] = []
+    for chunk in iter_video_pose_chunks(path, fps, frame_count, workers=workers):
+        poses.extend(chunk)
+    return poses
+
+
+def analyze_video(
+    path: Path,
+    out_dir: Path,
+    thresholds: FormThresholds | None = None,
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes."""
+    from hipflex.vision.video_io import H264Writer
+
+    th = thresholds or FormThresholds()
+    started = time.perf_counter()
+    info = probe_video(path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    annotated_path = out_dir / f"{path.stem}.annotated.mp4"
+    tracker = FormTracker(th)
+    recorder = HoldMetricsRecorder()
+    timeline: dict[str, list[Any]] = {
+        key: [] for key in ("t_s", "status", "hip_extension_deg", "trunk_forward_deg", "side")
+    }
+    side_votes: dict[str, float] = {}
+    person_frames = 0
+    frames = 0
+    decoded = iter_video_images(path, info.fps)
+    with H264Writer(annotated_path, info.width_px, info.height_px, info.fps) as writer:
+        # Track, annotate and encode each chunk while the pool works on the next ones.
+        for chunk in iter_video_pose_chunks(path, info.fps, info.frame_count, workers=workers):
+            for pose in chunk:
+                item = next(decoded, None)
+                if item is None:
+                    break
+                _, timestamp_s, image = item
+                state = tracker.update(pose, timestamp_s)
+                recorder.add(state)
+                frames += 1
+                person_frames += pose is not None
+                _record(timeline, side_votes, state, info.fps)
+                writer.write(
+                    draw_annotations(
+                        image,
+                        state.pose,
+                        state.status,
+                        state.measurement,
+                        good_form_s=state.counted_good_s,
+                        in_place=True,
+                    )
+                )
+            if progress is not None:
+                progress(frames, info.frame_count)
+    if frames == 0:
+        raise MediaError(f"{path}: the video holds no readable frames")
+    if person_frames == 0:
+        annotated_path.unlink(missing_ok=True)
+        raise MediaError(f"{path}: no person found in any of the {frames} frames")
+    metrics = recorder.result()
+    duration_s = frames / info.fps
+    elapsed_s = time.perf_counter() - started
+    in_position_values = [v for v in timeline["hip_extension_deg"] if v is not None]
+    summary = {
+        "person_found": True,
+        "person_frames": person_frames,
+        "in_position": round(metrics.in_position_s, 2),
+        "good_form_s": round(metrics.good_form_s, 2),
+        "kneeling_side": max(side_votes, key=lambda k: side_votes[k]) if side_votes else "unknown",
+        "time_by_side_s": _time_by_side(timeline, info.fps),
+        "max_hip_extension_deg": _round(max(in_position_values)) if in_position_values else None,
+        "max_hip_extension_good_form_deg": _round(metrics.max_hip_extension_deg),
+        "median_hip_extension_good_form_deg": _round(metrics.median_hip_extension_deg),
+        "faults": {name: round(s, 2) for name, s in metrics.faults_s.items()},
+        "people_tracked": ONE_PERSON_NOTE,
+    }
+    analysis = AnalysisResult(
+        source=str(path),
+        kind="video",
+        frames=frames,
+        duration_s=duration_s,
+        processing_fps=frames / elapsed_s if elapsed_s > 0 else 0.0,
+        summary=summary,
+        timeline=timeline,
+    )
+    _write_outputs(analysis, out_dir, path, annotated_path)
+    return analysis
+
+
+def _record(
+    timeline: dict[str, list[Any]], side_votes: dict[str, float], state: FormState, fps: float
+) -> None:
+    """Append one frame's figures to the timeline and vote for the kneeling side."""
+    m = state.measurement
+    in_position = state.in_position and m is not None
+    timeline["t_s"].append(round(state.timestamp_s, 3))
+    timeline["status"].append(state.status.value)
+    timeline["hip_extension_deg"].append(
+        _round(m.hip_extension_deg) if in_position and m is not None else None
+    )
+    timeline["trunk_forward_deg"].append(_round(m.trunk_forward_deg) if m else None)
+    side = None
+    if in_position and m is not None and m.side_confidence >= 0.6:
+        side = m.kneeling_side.value
+        side_votes[side] = side_votes.get(side, 0.0) + 1.0 / fps
+    timeline["side"].append(side)
+
+
+def _time_by_side(timeline: dict[str, list[Any]], fps: float) -> dict[str, dict[str, float]]:
+    """Seconds in position and in good form for each anatomical side (or unknown)."""
+    result: dict[str, dict[str, float]] = {}
+    for status, side in zip(timeline["status"], timeline["side"], strict=True):
+        if status == "no_person" or status in ("turn_sideways", "get_into_position"):
+            continue
+        bucket = result.setdefault(side or "unknown", {"in_position_s": 0.0, "good_form_s": 0.0})
+        bucket["in_position_s"] += 1.0 / fps
+        if status == "good":
+            bucket["good_form_s"] += 1.0 / fps
+    return {k: {n: round(s, 2) for n, s in v.items()} for k, v in result.items()}
+
+
+def _write_outputs(
+    analysis: AnalysisResult,
+    out_dir: Path,
+    source: Path,
+    annotated_path: Path,
+    *,
+    preview_jpeg: bytes | None = None,
+) -> None:
+    from hipflex.vision.report import render_report
+
+    json_path = out_dir / f"{source.stem}.json"
+    report_path = out_dir / f"{source.stem}.report.html"
+    analysis.outputs = {
+        "annotated": str(annotated_path),
+        "json": str(json_path),
+        "report": str(report_path),
+    }
+    json_path.write_text(json.dumps(analysis.to_dict(with_timeline=True), indent=1))
+    report_path.write_text(render_report(analysis, preview_jpeg), encoding="utf-8")
+
+
+def analyze_path(
+    path: Path,
+    out_dir: Path,
+    thresholds: FormThresholds | None = None,
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """Analyse one photo or video (decided by :func:`media_kind`)."""
+    if media_kind(path) == "image":
+        return analyze_image(path, out_dir, thresholds)
+    return analyze_video(path, out_dir, thresholds, workers=workers, progress=progress)

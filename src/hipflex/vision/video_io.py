@@ -1,0 +1,71 @@
+"""Write browser-playable H.264 MP4 (yuv420p, faststart) with the ffmpeg shipped by imageio-ffmpeg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hipflex.errors import MediaError
+from hipflex.vision.pose import ImageArray
+
+# Annotated videos are scaled down to this longest side: 4K output would be slow to encode
+# and heavy in a browser, and the annotation stays legible.
+MAX_OUTPUT_SIDE_PX = 1280
+
+
+def output_size(width_px: int, height_px: int) -> tuple[int, int]:
+    """Even output size (yuv420p needs even sides), at most ``MAX_OUTPUT_SIDE_PX``."""
+    scale = min(1.0, MAX_OUTPUT_SIDE_PX / max(width_px, height_px))
+    w = max(2, int(width_px * scale) // 2 * 2)
+    h = max(2, int(height_px * scale) // 2 * 2)
+    return w, h
+
+
+class H264Writer:
+    """Feed BGR frames of one size; writes ``path`` as H.264 / yuv420p at ``fps``."""
+
+    def __init__(self, path: Path, width_px: int, height_px: int, fps: float) -> None:
+        import imageio_ffmpeg
+
+        self.path = path
+        self.size = output_size(width_px, height_px)
+        self._source_size = (width_px, height_px)
+        self._gen: Any = imageio_ffmpeg.write_frames(
+            str(path),
+            self.size,
+            fps=fps,
+            codec="libx264",
+            pix_fmt_in="bgr24",
+            pix_fmt_out="yuv420p",
+            macro_block_size=1,
+            quality=None,
+            ffmpeg_log_level="error",
+            output_params=["-preset", "veryfast", "-crf", "26", "-movflags", "+faststart"],
+        )
+        self._gen.send(None)
+        self.frames_written = 0
+
+    def write(self, image_bgr: ImageArray) -> None:
+        """Append one frame (resized to the output size if needed)."""
+        import cv2
+
+        frame: Any = image_bgr
+        if (frame.shape[1], frame.shape[0]) != self.size:
+            frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+        try:
+            self._gen.send(np.ascontiguousarray(frame).tobytes())
+        except (OSError, RuntimeError) as exc:
+            raise MediaError(f"{self.path}: cannot write video ({exc})") from exc
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Finish the file."""
+        self._gen.close()
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
