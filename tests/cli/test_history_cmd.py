@@ -214,6 +214,9 @@ def test_a_malformed_import_exits_2_naming_file_and_line_and_changes_nothing(
     assert f"{out_file}:6: side" in err.replace("\n", "")
     assert "Traceback" not in err and out == ""
     assert export_json(run, target) == before
+    fresh = tmp_path / "fresh"
+    assert run("import", str(out_file), "--data-dir", str(fresh))[0] == 2
+    assert not (fresh / "hipflex.db").exists()  # validated before the database was created
 
 
 def test_an_unusable_data_dir_exits_2_without_traceback(run: Run, tmp_path: Path) -> None:

@@ -112,11 +112,11 @@ def import_history(
 ) -> None:
     """Import an export (JSON or CSV). Rows already here are skipped: importing twice adds
     nothing; a malformed file imports nothing."""
-    from hipflex.storage.exchange import import_file, read_history_file
+    from hipflex.storage.exchange import import_records, read_history_file
 
-    read_history_file(file)  # validate before touching (or creating) the database
+    records = read_history_file(file)  # validate before touching (or creating) the database
     with _open(data_dir) as database:
-        result = import_file(database.repository, file)
+        result = import_records(database.repository, records, file)
     counts = result.counts
     if as_json:
         _print_json({"file": str(file), "added": counts.added, "skipped": counts.skipped})

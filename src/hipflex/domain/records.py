@@ -7,7 +7,7 @@ database, so code downstream of storage never imports SQLAlchemy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -99,7 +99,7 @@ class SessionRecord:
     host: str | None = None
     holds: tuple[HoldRecord, ...] = ()
     pain_ratings: tuple[PainRecord, ...] = ()
-    notes: tuple[NoteRecord, ...] = field(default=())
+    notes: tuple[NoteRecord, ...] = ()
 
     @property
     def pain_before(self) -> int | None:

@@ -222,7 +222,13 @@ class ImportResult:
 
 def import_file(repository: Repository, path: Path) -> ImportResult:
     """Validate ``path`` (our JSON or CSV export) and add what is new, all or nothing."""
-    records = read_history_file(path)
+    return import_records(repository, read_history_file(path), path)
+
+
+def import_records(
+    repository: Repository, records: Sequence[SessionRecord], path: Path
+) -> ImportResult:
+    """Add the new rows of ``records`` (read from ``path``) in one transaction."""
     try:
         counts = repository.import_sessions(records)
     except ValueError as exc:
