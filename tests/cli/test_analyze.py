@@ -1,0 +1,116 @@
+"""``hipflex analyze`` through Typer's in-process runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from hipflex.cli import analyze_cmd
+
+MEDIA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "media"
+POSITIVE = "pos_steve_hip_flexor_stretch.jpg"
+NEGATIVE = "neg_fedb_split_squats_0.jpg"
+REQUIRED_SUMMARY = {
+    "person_found",
+    "in_position",
+    "good_form_s",
+    "kneeling_side",
+    "faults",
+}
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    analyze_cmd.register(app)
+
+    @app.callback()
+    def _root() -> None:  # keeps "analyze" a named sub-command
+        pass
+
+    return app
+
+
+def _run(*args: str) -> tuple[int, list[dict[str, object]], str]:
+    result = CliRunner().invoke(_app(), ["analyze", *args])
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return result.exit_code, lines, result.stderr if hasattr(result, "stderr") else ""
+
+
+@pytest.fixture
+def media() -> Path:
+    if not (MEDIA_DIR / "images" / POSITIVE).is_file():
+        pytest.skip(f"shared media not found at {MEDIA_DIR.resolve()}")
+    return MEDIA_DIR
+
+
+@pytest.mark.media
+def test_json_fields_for_photos_and_a_bad_file_does_not_stop_the_rest(
+    media: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_text("not an image")
+    code, objects, _ = _run(
+        str(media / "images" / POSITIVE),
+        str(bad),
+        str(media / "images" / NEGATIVE),
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
+    assert code == 1
+    assert [Path(str(o["source"])).name for o in objects] == [POSITIVE, "broken.jpg", NEGATIVE]
+    good, error, negative = objects
+    assert "error" in error
+    for item in (good, negative):
+        assert item["kind"] == "image"
+        assert item["frames"] == 1
+        assert {"duration_s", "processing_fps", "summary"} <= set(item)
+        summary = item["summary"]
+        assert isinstance(summary, dict)
+        assert REQUIRED_SUMMARY | {"hip_extension_deg"} <= set(summary)
+    assert good["summary"]["in_position"] is True  # type: ignore[index]
+    assert negative["summary"]["in_position"] is False  # type: ignore[index]
+    assert (tmp_path / "out" / f"{Path(POSITIVE).stem}.annotated.png").is_file()
+    assert (tmp_path / "out" / f"{Path(POSITIVE).stem}.report.html").is_file()
+
+
+@pytest.mark.media
+def test_directory_is_analysed_file_by_file_and_video_fields(media: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(media / "video" / "ucf101_v_Lunges_g18_c05.mp4", folder / "clip.mp4")
+    (folder / "readme.txt").write_text("ignored: not a media suffix")
+    code, objects, _ = _run(str(folder), "--out", str(tmp_path / "out"), "--json")
+    assert code == 0
+    assert len(objects) == 1
+    video = objects[0]
+    assert video["kind"] == "video"
+    assert 250 <= video["frames"] <= 256  # UCF101 clip: 10.2 s at 25 fps
+    summary = video["summary"]
+    assert isinstance(summary, dict)
+    assert REQUIRED_SUMMARY | {"max_hip_extension_deg"} <= set(summary)
+    assert isinstance(summary["in_position"], float)
+    assert summary["kneeling_side"] in ("left", "right", "unknown")
+    assert (tmp_path / "out" / "clip.annotated.mp4").stat().st_size > 0
+
+
+def test_all_inputs_bad_exits_2_with_clear_messages(tmp_path: Path) -> None:
+    (tmp_path / "a.mp4").write_text("nope")
+    result = CliRunner().invoke(
+        _app(), ["analyze", str(tmp_path / "a.mp4"), str(tmp_path / "missing.png")]
+    )
+    assert result.exit_code == 2
+    assert "not a video" in result.output
+    assert "no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_empty_directory_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["analyze", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no photos or videos" in result.output
