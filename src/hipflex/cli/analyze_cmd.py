@@ -85,9 +85,9 @@ def analyze(
         except HipflexError as exc:
             failures += 1
             line = Text("error: ", style="bold red") + Text(exc.message)
-            err.print(line, highlight=False)
+            err.print(line, highlight=False, soft_wrap=True)
             if exc.hint:
-                err.print(Text(f"hint: {exc.hint}"), highlight=False)
+                err.print(Text(f"hint: {exc.hint}"), highlight=False, soft_wrap=True)
             if as_json:
                 print(json.dumps({"source": str(path), "error": exc.message}), flush=True)
     if failures:
@@ -135,5 +135,5 @@ def _render(result: AnalysisResult, as_json: bool, console: Console) -> None:
         )
         if s.get("max_hip_extension_deg") is not None:
             line += f", max hip extension {s['max_hip_extension_deg']:.0f} deg"
-    console.print(Text(line), highlight=False)
+    console.print(Text(line), highlight=False, soft_wrap=True)
     console.print(Text(f"  report: {result.outputs.get('report', '')}", style="dim"))
