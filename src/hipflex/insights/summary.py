@@ -50,6 +50,15 @@ class WeekDose:
 
 
 @dataclass(frozen=True)
+class PainPoint:
+    """A session's pain ratings (0–10), for charts."""
+
+    at: datetime
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
 class SessionNote:
     day: date
     text: str
@@ -67,6 +76,7 @@ class Insights:
     week_doses: tuple[WeekDose, ...]
     range_of_motion: RangeOfMotion
     pain: PainAnalysis
+    pain_points: tuple[PainPoint, ...]
     notes: tuple[SessionNote, ...]
     sentences: tuple[str, ...]
 
@@ -165,6 +175,11 @@ def build_insights(
         week_doses=_week_doses(window, protocol, first_day, weeks, tz),
         range_of_motion=range_of_motion(window, protocol.sides, margin_deg=margin_deg),
         pain=analyse_pain(window, tz),
+        pain_points=tuple(
+            PainPoint(s.started_at, s.pain_before, s.pain_after)
+            for s in window
+            if s.pain_before is not None or s.pain_after is not None
+        ),
         notes=tuple(
             SessionNote(local_day(note.created_at, tz), note.text)
             for s in window

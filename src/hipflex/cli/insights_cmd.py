@@ -1,0 +1,108 @@
+"""``hipflex insights`` and ``hipflex report``: is it working, in words and on paper."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from hipflex.cli.options import DataDirOption, JsonOption
+
+if TYPE_CHECKING:
+    from hipflex.insights.summary import Insights
+
+WeeksOption = Annotated[
+    int, typer.Option("--weeks", min=1, max=104, help="How many weeks back, ending today.")
+]
+ProtocolOption = Annotated[
+    str | None,
+    typer.Option(
+        "--protocol", "-p", help="Protocol whose dose to compare with (default: settings)."
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("insights")(insights)
+    app.command("report")(report)
+
+
+def insights(
+    weeks: WeeksOption = 4,
+    protocol: ProtocolOption = None,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Adherence, dose, hip extension trend and pain over the last weeks, in plain words."""
+    result = _build(data_dir, weeks, protocol)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(
+        f"[bold]Insights[/] {result.first_day:%d %b} – {result.today:%d %b %Y} "
+        f"({result.protocol.title})",
+        highlight=False,
+    )
+    for sentence in result.sentences:
+        console.print(f"• {sentence}", highlight=False)
+    if not result.empty:
+        console.print(
+            "A printable version for your physiotherapist: "
+            f"`hipflex report --weeks {weeks} --out report.pdf`",
+            style="dim",
+            highlight=False,
+        )
+
+
+def report(
+    out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html to write.")],
+    weeks: WeeksOption = 4,
+    protocol: ProtocolOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """A one-to-two page report for a physiotherapist (PDF or self-contained HTML)."""
+    from hipflex.insights.report import ReportError, write_report
+
+    if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise ReportError(f"{out}: use a .pdf or .html file name")
+    if not out.parent.exists() or out.is_dir():
+        raise ReportError(
+            f"cannot write {out}: "
+            + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
+            hint="choose a path in a folder you can write to",
+        )
+    result = _build(data_dir, weeks, protocol)
+    write_report(result, out, datetime.now(UTC).astimezone())
+    if result.empty:
+        typer.echo(f"Wrote {out} (no sessions in the last {weeks} weeks yet, so it is short).")
+    else:
+        typer.echo(f"Wrote {out}: {result.sessions} sessions, {weeks} weeks.")
+
+
+def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insights:
+    from hipflex.insights.summary import build_insights
+    from hipflex.protocols.loader import load_protocol
+    from hipflex.settings import load_settings, resolve_data_dir
+    from hipflex.storage.db import open_database
+
+    directory = resolve_data_dir(data_dir)
+    settings = load_settings(directory)
+    chosen = load_protocol(protocol_name or settings.default_protocol, directory)
+    tz = _timezone(settings.reminders.timezone)
+    today = datetime.now(UTC).astimezone(tz).date()
+    # A day of slack on each side: the window is cut by local date in build_insights.
+    start = datetime.combine(today - timedelta(days=7 * weeks), datetime.min.time(), tzinfo=UTC)
+    with open_database(directory) as database:
+        sessions = database.repository.sessions_between(start, None)
+    return build_insights(sessions, chosen, today, tz, weeks=weeks)
+
+
+def _timezone(name: str | None) -> tzinfo:
+    from hipflex.reminders.timezones import resolve_timezone
+
+    return resolve_timezone(name)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from hipflex.domain.protocol import Side
+from hipflex.insights.report import ReportError, chart_figures, write_report
+from hipflex.insights.summary import Insights, build_insights
+from hipflex.insights.synthetic import synthetic_session
+from hipflex.protocols.loader import load_protocol
+
+TODAY = date(2026, 3, 29)
+FIRST = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+GENERATED = datetime(2026, 3, 29, 12, 0, tzinfo=UTC)
+
+
+def history() -> Insights:
+    sessions = []
+    for day in range(28):
+        if day % 7 == 3:
+            continue
+        week = day / 7
+        extension = {Side.RIGHT: 6 + 2 * week, Side.LEFT: 8 + 0.5 * week} if day % 7 == 0 else None
+        sessions.append(
+            synthetic_session(
+                FIRST + timedelta(days=day),
+                extension_deg=extension,
+                pain_before=4 + day % 2,
+                pain_after=3,
+                note="Tight after a long drive." if day == 9 else None,
+            )
+        )
+    return build_insights(sessions, load_protocol("kneeling-hip-flexor"), TODAY, UTC)
+
+
+def pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip(
+            "pdftotext (poppler-utils) is not installed: run scripts/ensure-system-packages"
+        )
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_pdf_has_two_pages_with_the_expected_text(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    write_report(history(), path, GENERATED)
+    assert len(PdfReader(path).pages) == 2
+    text = pdf_text(path)
+    pages = text.split("\f")
+    assert "hipflex report" in pages[0]
+    assert "Half-kneeling hip flexor stretch (kneeling-hip-flexor): hold 30 s × 4" in pages[0]
+    assert "you stretched on 24 of 28 days" in pages[0]
+    assert "Days stretched: 24 of 28" in pages[0]
+    assert "counted hold time (s)" in pages[0]  # dose chart's axis label
+    assert "Hip extension per side" in pages[1] and "hip extension (°)" in pages[1]
+    assert "right trend +2.0°/week" in pages[1]
+    assert "pain (0–10)" in pages[1]
+    assert "Tight after a long drive." in pages[1]
+    assert "page 2 of 2" in pages[1]
+
+
+def test_charts_are_not_empty() -> None:
+    figures = chart_figures(history())
+    extension = figures["extension"].axes[0]
+    assert len(extension.lines) == 4  # points and trend for each side
+    assert [len(line.get_xdata()) for line in extension.lines] == [4, 2, 4, 2]
+    dose = figures["dose"].axes[0]
+    assert len(dose.patches) == 8  # 4 weeks × 2 sides
+    assert all(bar.get_height() == 720 for bar in dose.patches)
+    pain = figures["pain"].axes[0]
+    assert [len(line.get_xdata()) for line in pain.lines] == [24, 24]
+    assert len(figures["adherence"].axes[0].patches) == 28
+
+
+def test_empty_history_still_gives_a_readable_report(tmp_path: Path) -> None:
+    empty = build_insights([], load_protocol("kneeling-hip-flexor"), TODAY, UTC)
+    path = tmp_path / "empty.pdf"
+    write_report(empty, path, GENERATED)
+    text = pdf_text(path)
+    assert "No sessions in the last 4 weeks yet" in text
+    assert "No camera sessions in this period" in text
+    assert "No pain ratings in this period" in text
+
+
+def test_html_report_is_self_contained(tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    write_report(history(), path, GENERATED)
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<svg") == 4
+    assert "you stretched on 24 of 28 days" in page
+    assert "Tight after a long drive." in page
+    assert 'aria-label="24 of 28 days with a completed session."' in page
+    for external in ('src="http', 'href="http', "<script", "<link"):
+        assert external not in page
+
+
+def test_unwritable_or_unknown_output_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="cannot write"):
+        write_report(history(), tmp_path / "missing" / "r.pdf", GENERATED)
+    with pytest.raises(ReportError, match=r"use a \.pdf or \.html"):
+        write_report(history(), tmp_path / "r.docx", GENERATED)
