@@ -216,6 +216,8 @@ def analyze_video(
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes."""
+    import cv2
+
     from hipflex.vision.video_io import H264Writer
 
     th = thresholds or FormThresholds()
@@ -239,16 +241,24 @@ def analyze_video(
                 item = next(decoded, None)
                 if item is None:
                     break
-                _, timestamp_s, image = item
+                _, timestamp_s, frame_image = item
+                image: Any = frame_image
                 state = tracker.update(pose, timestamp_s)
                 recorder.add(state)
                 frames += 1
                 person_frames += pose is not None
                 _record(timeline, side_votes, state, info.fps)
+                # Annotate at output size: drawing and encoding 4K frames would be wasted.
+                out_w, out_h = writer.size
+                drawn_pose = state.pose
+                if (image.shape[1], image.shape[0]) != (out_w, out_h):
+                    factor = out_w / image.shape[1]
+                    image = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA)
+                    drawn_pose = None if drawn_pose is None else drawn_pose.scaled(factor)
                 writer.write(
                     draw_annotations(
                         image,
-                        state.pose,
+                        drawn_pose,
                         state.status,
                         state.measurement,
                         good_form_s=state.counted_good_s,

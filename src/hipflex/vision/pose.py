@@ -120,6 +120,18 @@ class Pose:
         """Visibility of ``landmark`` in [0, 1]."""
         return float(self.visibility[int(landmark)])
 
+    def scaled(self, factor: float) -> Pose:
+        """The same pose on an image resized by ``factor`` (world coordinates unchanged)."""
+        return Pose(
+            self.image_xy_px * factor,
+            self.depth_z_px * factor,
+            self.visibility,
+            self.world_xyz_m,
+            self.timestamp_s,
+            round(self.image_width_px * factor),
+            round(self.image_height_px * factor),
+        )
+
     def with_timestamp(self, timestamp_s: float) -> Pose:
         """The same landmarks stamped with another time."""
         return Pose(

@@ -12,7 +12,7 @@ from hipflex.vision.pose import ImageArray
 
 # Annotated videos are scaled down to this longest side: 4K output would be slow to encode
 # and heavy in a browser, and the annotation stays legible.
-MAX_OUTPUT_SIDE_PX = 1280
+MAX_OUTPUT_SIDE_PX = 960
 
 
 def output_size(width_px: int, height_px: int) -> tuple[int, int]:
@@ -42,7 +42,7 @@ class H264Writer:
             macro_block_size=1,
             quality=None,
             ffmpeg_log_level="error",
-            output_params=["-preset", "veryfast", "-crf", "26", "-movflags", "+faststart"],
+            output_params=["-preset", "superfast", "-crf", "26", "-movflags", "+faststart"],
         )
         self._gen.send(None)
         self.frames_written = 0
