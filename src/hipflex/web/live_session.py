@@ -23,6 +23,9 @@ from hipflex.web.wire import ControlCommand, event_message, state_message
 # With the camera on, hold time stops counting when no frame has arrived for this long
 # (a hidden tab, a frozen camera): stale "good form" must not keep the clock running.
 STALE_FRAME_S = 1.5
+# The state is re-sent at least this often (real seconds) even when nothing changed, so a page
+# can tell a quiet session (waiting for good form) from a dead connection.
+HEARTBEAT_S = 1.0
 
 
 class LiveSession:
@@ -61,6 +64,7 @@ class LiveSession:
         )
         self.finished: SessionFinished | None = None
         self._last_state: dict[str, Any] | None = None
+        self._last_state_at = 0.0
 
     @property
     def session_id(self) -> str | None:
@@ -154,7 +158,9 @@ class LiveSession:
 
     def _state(self, *, force: bool = False) -> list[dict[str, Any]]:
         state = state_message(self.engine.snapshot(), camera=self.camera_active, speed=self.speed)
-        if not force and state == self._last_state:
+        now = self._monotonic()
+        if not force and state == self._last_state and now - self._last_state_at < HEARTBEAT_S:
             return []
         self._last_state = state
+        self._last_state_at = now
         return [state]

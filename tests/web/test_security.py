@@ -1,0 +1,193 @@
+"""Local-only safety: Host and Origin checks, CSRF, security headers, hostile WebSocket input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+from tests.web.conftest import ORIGIN, WS_URL, is_type, receive_until, send
+
+from hipflex.web.camera_bridge import MAX_FRAME_BYTES
+from hipflex.web.security import host_allowed, host_name, origin_matches
+from hipflex.web.wire import MAX_TEXT_MESSAGE_BYTES
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1:8765", True),
+        ("localhost:8765", True),
+        ("LOCALHOST", True),
+        ("[::1]:8765", True),
+        ("evil.example:8765", False),
+        ("127.0.0.1.evil.example", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_host_allowed(host: str | None, allowed: bool) -> None:
+    assert host_allowed(host, {"127.0.0.1", "localhost", "[::1]"}) is allowed
+
+
+def test_host_name() -> None:
+    assert host_name("[::1]:80") == "[::1]"
+    assert host_name("Example.COM:1") == "example.com"
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "same"),
+    [
+        ("http://127.0.0.1:8765", "127.0.0.1:8765", True),
+        ("http://127.0.0.1:9999", "127.0.0.1:8765", False),
+        ("https://127.0.0.1:8765", "127.0.0.1:8765", False),
+        ("http://evil.example", "127.0.0.1:8765", False),
+        ("null", "127.0.0.1:8765", False),
+        (None, "127.0.0.1:8765", False),
+    ],
+)
+def test_origin_matches(origin: str | None, host: str, same: bool) -> None:
+    assert origin_matches(origin, host) is same
+
+
+def test_foreign_host_is_refused(client: TestClient) -> None:
+    # DNS rebinding: a foreign name that resolves to 127.0.0.1.
+    for path in ("/", "/history", "/api/health", "/static/css/app.css"):
+        response = client.get(path, headers={"host": "evil.example:8765"})
+        assert response.status_code == 403
+        assert "hipflex" not in response.text.lower() or "unknown host" in response.text
+
+
+def test_security_headers(client: TestClient) -> None:
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_state_changes_need_the_csrf_token(client: TestClient) -> None:
+    form = {"default_protocol": "prone-hip-flexor", "camera_index": "0"}
+    assert client.post("/settings", data=form).status_code == 403
+    assert client.post("/settings", data={**form, "csrf_token": "wrong"}).status_code == 403
+    assert client.post("/protocols/default", data={"name": "prone-hip-flexor"}).status_code == 403
+    missing = client.post("/api/sessions/x/checkin", json={"pain_after": 1})
+    assert missing.status_code == 403
+    wrong = client.post(
+        "/api/sessions/x/checkin", json={"pain_after": 1}, headers={"X-CSRF-Token": "nope"}
+    )
+    assert wrong.status_code == 403
+
+
+def test_cross_origin_post_is_refused_even_with_the_token(client: TestClient) -> None:
+    page = client.get("/settings").text
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    response = client.post(
+        "/settings",
+        data={"csrf_token": token, "default_protocol": "prone-hip-flexor", "camera_index": "0"},
+        headers={"origin": "http://evil.example"},
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "http://evil.example"},
+        {"origin": "http://127.0.0.1:1234"},
+        {},
+    ],
+)
+def test_cross_origin_websocket_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect(WS_URL, headers=headers):
+            pass
+    assert refused.value.code == 1008
+
+
+def test_websocket_with_a_foreign_host_is_refused(client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect),
+        client.websocket_connect(
+            "ws://evil.example:8765/ws/session", headers={"origin": "http://evil.example:8765"}
+        ),
+    ):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"no": "type"}', "JSON object"),
+        ('{"type": "dance"}', "type"),
+        ('{"type": "start", "pain_before": 11}', "pain_before"),
+        ('{"type": "start", "pain_before": "3"}', "pain_before"),
+        ('{"type": "start", "protocol": "../../x.toml"}', "protocol"),
+        ('{"type": "start", "extra": 1}', "extra"),
+        ('{"type": "pause"}', "no session yet"),
+        ("x" * (MAX_TEXT_MESSAGE_BYTES + 1), "too long"),
+    ],
+)
+def test_garbage_messages_get_an_error_and_the_connection_survives(
+    client: TestClient, message: str, reason: str
+) -> None:
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        ws.send_text(message)
+        error, _ = receive_until(ws, is_type("error"))
+        assert reason in error["message"]
+        send(ws, {"type": "start"})
+        receive_until(ws, is_type("started"))
+        send(ws, {"type": "quit"})
+
+
+def test_unknown_protocol_over_the_socket(client: TestClient) -> None:
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        send(ws, {"type": "start", "protocol": "no-such-thing"})
+        error, _ = receive_until(ws, is_type("error"))
+        assert "unknown protocol" in error["message"]
+        send(ws, {"type": "start"})  # the slot was released
+        receive_until(ws, is_type("started"))
+        send(ws, {"type": "quit"})
+
+
+def test_frames_outside_a_camera_session_are_refused(client: TestClient) -> None:
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        ws.send_bytes(b"\x00\x00\x00\x01garbage")
+        error, _ = receive_until(ws, is_type("error"))
+        assert "no camera session" in error["message"]
+
+
+def test_oversized_and_garbage_frames(client: TestClient) -> None:
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        send(ws, {"type": "start", "camera": True})
+        receive_until(ws, is_type("started"))
+        ws.send_bytes(b"\x00\x00\x00\x01" + b"\xff" * (MAX_FRAME_BYTES + 10))
+        error, _ = receive_until(ws, is_type("error"))
+        assert "too large" in error["message"]
+        ws.send_bytes(b"\x00\x00")
+        error, _ = receive_until(ws, is_type("error"))
+        assert "too short" in error["message"]
+        send(ws, {"type": "quit"})
+
+
+def test_a_flood_of_bad_messages_closes_the_connection(client: TestClient) -> None:
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        for _ in range(30):
+            ws.send_text("{")
+        with pytest.raises(WebSocketDisconnect):
+            for _ in range(100):
+                ws.receive_json()
+
+
+def test_second_start_on_one_connection_is_refused(client: TestClient) -> None:
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        send(ws, {"type": "start"})
+        receive_until(ws, is_type("started"))
+        ws.send_text(json.dumps({"type": "start"}))
+        error, _ = receive_until(ws, is_type("error"))
+        assert "already runs" in error["message"]
+        send(ws, {"type": "quit"})
