@@ -114,15 +114,17 @@ def test_closing_the_tab_saves_the_session_as_partial(
 
 def test_server_stopping_mid_session_saves_partial(data_dir: Path, fake_clock: FakeClock) -> None:
     app = create_app(data_dir, clock_factory=lambda: fake_clock)
-    with TestClient(app, base_url=BASE) as client:
-        with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
-            send(ws, {"type": "start"})
-            advance_until(ws, fake_clock, is_event("hold_completed"), step_s=2.0)
-            fake_clock.advance(20)  # into the next hold
-            app.state.context.live.stop_all("shutdown")  # what Ctrl-C does
-            ended, seen = receive_until(ws, is_type("ended"))
-            assert ended["reason"] == "shutdown"
-            assert any(m.get("event") == "session_finished" for m in seen)
+    with (
+        TestClient(app, base_url=BASE) as client,
+        client.websocket_connect(WS_URL, headers=ORIGIN) as ws,
+    ):
+        send(ws, {"type": "start"})
+        advance_until(ws, fake_clock, is_event("hold_completed"), step_s=2.0)
+        fake_clock.advance(20)  # into the next hold
+        app.state.context.live.stop_all("shutdown")  # what Ctrl-C does
+        ended, seen = receive_until(ws, is_type("ended"))
+        assert ended["reason"] == "shutdown"
+        assert any(m.get("event") == "session_finished" for m in seen)
     [record] = sessions(data_dir)
     assert record.status.value == "partial"
     assert record.reps_done >= 1
@@ -144,7 +146,7 @@ def test_two_tabs_one_session_unless_taken_over(
         assert sorted(r["type"] for r in replies) == ["busy", "started"]
         running, waiting = (first, second) if replies[0]["type"] == "started" else (second, first)
         send(waiting, {"type": "start", "take_over": True})
-        started, _ = receive_until(waiting, is_type("started"))
+        receive_until(waiting, is_type("started"))
         ended, seen = receive_until(running, is_type("ended"))
         assert ended["reason"] == "taken_over"
         assert any(m.get("event") == "session_finished" for m in seen)

@@ -101,9 +101,11 @@ def test_cross_origin_post_is_refused_even_with_the_token(client: TestClient) ->
     ],
 )
 def test_cross_origin_websocket_is_refused(client: TestClient, headers: dict[str, str]) -> None:
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect(WS_URL, headers=headers):
-            pass
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(WS_URL, headers=headers),
+    ):
+        pass
     assert refused.value.code == 1008
 
 
