@@ -62,6 +62,8 @@ def serve(
     sys.stdout.flush()
     try:
         server.run(sockets=[listener])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl-C after its clean shutdown; that is our normal exit
     finally:
         listener.close()
     typer.echo("hipflex stopped; anything in progress was saved.")
