@@ -20,8 +20,17 @@ from hipflex.storage.db import open_database
 def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hipflex", "serve", "--port", "0", "--data-dir", str(data_dir)]
-        + list(extra),
+        [
+            sys.executable,
+            "-m",
+            "hipflex",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            *list(extra),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
