@@ -1,0 +1,130 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, and the real server.
+
+Never Playwright's own browser download: the executable is /usr/bin/chromium (installed by
+``scripts/ensure-system-packages``). The server is uvicorn in a thread on a free loopback
+port, over a temporary data dir, with the test-only session speed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from hipflex.web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+REPO_ROOT = Path(__file__).resolve().parents[3]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "web"
+MEDIA = REPO_ROOT.parent / "shared" / "media"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    data_dir: Path
+    server: uvicorn.Server
+    thread: threading.Thread
+    errors: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_server(data_dir: Path, speed: float) -> RunningServer:
+    app = create_app(data_dir, speed=speed)
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=1024 * 1024
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    return RunningServer(f"http://127.0.0.1:{port}", data_dir, server, thread)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Start a server at a given speed (call it once per test)."""
+    servers: list[RunningServer] = []
+
+    def start(speed: float = 50.0, data_dir: Path | None = None) -> RunningServer:
+        directory = data_dir or tmp_path / f"data-{len(servers)}"
+        directory.mkdir(parents=True, exist_ok=True)
+        running = run_server(directory, speed)
+        servers.append(running)
+        return running
+
+    yield start
+    for running in servers:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (run scripts/ensure-system-packages)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def watch_errors(page: Any) -> list[str]:
+    """Collect uncaught page errors and console errors (CSP violations show up here)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    return errors
+
+
+def clean_artifacts() -> None:
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
