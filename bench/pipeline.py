@@ -120,7 +120,8 @@ def form_ms_per_frame() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--frames", type=int, default=300, help="frames per video for fps")
+    parser.add_argument("--frames", type=int, default=200, help="frames per video for fps")
+    parser.add_argument("--repeats", type=int, default=2, help="alternating runs, best kept")
     args = parser.parse_args()
     if not MEDIA.is_dir():
         print(f"no media at {MEDIA}", file=sys.stderr)
@@ -130,8 +131,11 @@ def main() -> int:
     raw_total = ours_total = 0.0
     for name in VIDEOS:
         path = MEDIA / "video" / name
-        raw = raw_fps(path, args.frames)
-        ours = pipeline_fps(path, args.frames)
+        # Alternate and keep the best of each: other processes on the machine add noise.
+        raw = ours = 0.0
+        for _ in range(args.repeats):
+            raw = max(raw, raw_fps(path, args.frames))
+            ours = max(ours, pipeline_fps(path, args.frames))
         raw_total += raw
         ours_total += ours
         print(f"{name:32s} {raw:10.1f} {ours:9.1f} {ours / raw:6.0%}")
@@ -139,7 +143,10 @@ def main() -> int:
         f"{'mean':32s} {raw_total / len(VIDEOS):10.1f} {ours_total / len(VIDEOS):9.1f} "
         f"{ours_total / raw_total:6.0%}"
     )
-    live = pipeline_fps(MEDIA / "video" / "nowva_lunge.mp4", args.frames, (640, 480))
+    live = max(
+        pipeline_fps(MEDIA / "video" / "nowva_lunge.mp4", args.frames, (640, 480))
+        for _ in range(args.repeats)
+    )
     print(f"live pipeline at 640x480 (one process): {live:.1f} fps")
     for name in ("nowva_lunge.mp4", "vcproj_lunges1.mp4"):
         video_s, wall_s = analyze_speed(MEDIA / "video" / name)

@@ -24,7 +24,7 @@ import numpy as np
 from hipflex.errors import CameraError, MediaError
 from hipflex.vision.pose import LANDMARK_COUNT, Frame, ImageArray, Pose
 
-MAX_POSE_SIDE_PX = 640
+MAX_POSE_SIDE_PX = 1280
 MIN_SIDE_PX = 32
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg"})
