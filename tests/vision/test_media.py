@@ -180,3 +180,15 @@ def test_zero_frame_video(tmp_path: Path) -> None:
 def test_missing_camera_is_a_clear_error() -> None:
     with pytest.raises(CameraError, match="camera 97"):
         next(iter(CameraSource(97)))
+
+
+def test_two_people_one_is_tracked_and_the_report_says_so(media_dir: Path, tmp_path: Path) -> None:
+    import cv2
+
+    person = _canvas(cv2.imread(str(media_dir / "images" / POSITIVE)), 640, 360)
+    other = _canvas(cv2.imread(str(media_dir / "images" / NEGATIVE)), 480, 360)
+    path = tmp_path / "two.png"
+    cv2.imwrite(str(path), np.hstack([person, other]))
+    result = analyze_path(path, tmp_path / "out")
+    assert result.summary["person_found"]
+    assert "one person" in str(result.summary["people_tracked"])
