@@ -17,14 +17,13 @@ from tests.web.browser.conftest import (
     watch_errors,
 )
 
-from hipflex.protocols.loader import BUILTIN_DIR
 from hipflex.storage.db import open_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
-# A side view of the half-kneeling hip flexor stretch that the vision engine's own thresholds
-# classify as good form. (pos_fedb_kneeling_hip_flexor_1.jpg measures a 36° front knee, more
-# bent than any threshold allows, so it never reaches "good".)
+# A side view of the half-kneeling hip flexor stretch that the shipped protocol's form table
+# classifies as good. (pos_fedb_kneeling_hip_flexor_1.jpg measures a 36° front knee, more bent
+# than the protocol allows, so it never reaches "good".)
 PHOTO = "pos_steve_hip_flexor_stretch.jpg"
 Y4M_HEADER = b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n"
 
@@ -53,18 +52,6 @@ def write_y4m(photo: Path, out: Path, frames: int = 15) -> Path:
     return out
 
 
-def use_vision_defaults(data_dir: Path) -> None:
-    """The shipped protocol with the vision engine's calibrated form thresholds.
-
-    A person's protocol file of the same name replaces the shipped one; dropping its
-    ``[form]`` table applies :class:`FormThresholds` defaults.
-    """
-    text = (BUILTIN_DIR / "kneeling-hip-flexor.toml").read_text(encoding="utf-8")
-    head = text.split("\n[form]")[0]
-    (data_dir / "protocols").mkdir(parents=True, exist_ok=True)
-    (data_dir / "protocols" / "kneeling-hip-flexor.toml").write_text(head + "\n")
-
-
 def test_camera_mode_reaches_good_form_and_counts_hold_seconds(
     playwright_instance: Any,
     start_server: Callable[..., RunningServer],
@@ -76,7 +63,6 @@ def test_camera_mode_reaches_good_form_and_counts_hold_seconds(
         pytest.skip(f"shared media not found at {MEDIA} (needed for the fake camera)")
     video = write_y4m(photo, tmp_path / "camera.y4m")
     data_dir = tmp_path / "data"
-    use_vision_defaults(data_dir)
     server = start_server(speed=6, data_dir=data_dir)
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM),
