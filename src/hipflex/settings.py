@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hipflex.domain.protocol import Protocol
 from hipflex.errors import DataDirError
 
 ENV_DATA_DIR = "HIPFLEX_DATA_DIR"
@@ -85,6 +86,12 @@ class UserSettings(BaseModel):
     camera_index: int = Field(0, ge=0, le=16)
     rest_s: int | None = Field(None, ge=0, le=600)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+
+    def personalise(self, protocol: Protocol) -> Protocol:
+        """``protocol`` with the person's own choices applied (their rest length)."""
+        if self.rest_s is None:
+            return protocol
+        return protocol.model_copy(update={"rest_s": self.rest_s})
 
 
 def load_settings(data_dir: Path) -> UserSettings:

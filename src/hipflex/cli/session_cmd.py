@@ -96,7 +96,7 @@ def start(
         raise HipflexError("choose one of --camera, --video and --replay")
     directory = resolve_data_dir(data_dir)
     settings = load_settings(directory)
-    chosen = load_protocol(protocol or settings.default_protocol, directory)
+    chosen = settings.personalise(load_protocol(protocol or settings.default_protocol, directory))
     if camera is not None and camera < 0:
         camera = settings.camera_index
     interactive = not no_input and sys.stdin.isatty()

@@ -56,12 +56,7 @@ class FormFeed:
         self.metrics.reset()
 
     def summary(self) -> dict[str, Any]:
-        result = self.metrics.result()
-        return {
-            "hip_extension_max_deg": _round(result.max_hip_extension_deg),
-            "hip_extension_median_deg": _round(result.median_hip_extension_deg),
-            "faults": {name: round(s, 1) for name, s in result.faults_s.items()} or None,
-        }
+        return self.metrics.summary()
 
     def describe(self) -> str | None:
         """One line for a screen: the state, and the angles when in position."""
@@ -77,7 +72,3 @@ class FormFeed:
                 f" · trunk {abs(m.trunk_forward_deg):.0f}° {lean}"
             )
         return text
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)

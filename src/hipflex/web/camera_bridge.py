@@ -15,7 +15,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from hipflex.domain.form_thresholds import FormThresholds
-from hipflex.vision.hold_metrics import HoldMetricsRecorder
 from hipflex.vision.pose import ImageArray, Pose
 from hipflex.vision.tracker import FormState, FormTracker
 
@@ -111,27 +110,6 @@ class FramePipeline:
         if self._estimator is not None:
             self._estimator.close()
             self._estimator = None
-
-
-class RecorderFormMetrics:
-    """Adapts :class:`HoldMetricsRecorder` to what :class:`SessionRecorder` stores per hold."""
-
-    def __init__(self) -> None:
-        self.metrics = HoldMetricsRecorder()
-
-    def reset(self) -> None:
-        self.metrics.reset()
-
-    def add(self, state: FormState) -> None:
-        self.metrics.add(state)
-
-    def summary(self) -> dict[str, Any]:
-        result = self.metrics.result()
-        return {
-            "hip_extension_max_deg": result.max_hip_extension_deg,
-            "hip_extension_median_deg": result.median_hip_extension_deg,
-            "faults": dict(result.faults_s) or None,
-        }
 
 
 def _finite(value: float | None, digits: int = 1) -> float | None:

@@ -53,7 +53,4 @@ class WebContext:
     def protocol_for_session(self, name: str | None) -> Protocol:
         """The protocol to run, with the person's rest length applied when they set one."""
         settings = self.settings()
-        protocol = load_protocol(name or settings.default_protocol, self.data_dir)
-        if settings.rest_s is not None:
-            protocol = protocol.model_copy(update={"rest_s": settings.rest_s})
-        return protocol
+        return settings.personalise(load_protocol(name or settings.default_protocol, self.data_dir))

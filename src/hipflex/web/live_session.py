@@ -16,8 +16,8 @@ from hipflex.domain.protocol import Protocol
 from hipflex.domain.session import SessionEngine
 from hipflex.services.recorder import SessionRecorder
 from hipflex.storage.repository import Repository
+from hipflex.vision.hold_metrics import HoldMetricsRecorder
 from hipflex.vision.tracker import FormState
-from hipflex.web.camera_bridge import RecorderFormMetrics
 from hipflex.web.wire import ControlCommand, event_message, state_message
 
 # With the camera on, hold time stops counting when no frame has arrived for this long
@@ -53,7 +53,7 @@ class LiveSession:
         self._monotonic = monotonic
         self._form_good = False
         self._last_frame_at: float | None = None
-        self.form_metrics = RecorderFormMetrics() if camera else None
+        self.form_metrics = HoldMetricsRecorder() if camera else None
         self.engine = SessionEngine(protocol, clock, form_gate=self._gate if camera else None)
         self.recorder = SessionRecorder(
             repository,
