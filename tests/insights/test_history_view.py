@@ -101,10 +101,11 @@ def test_hip_extension_and_pain_series() -> None:
         session(TODAY - timedelta(days=1)),
     ]
     view = history_view(sessions, PROTOCOL, TODAY, UTC)
+    # Oldest session first; within a session, sides in a fixed (alphabetical) order.
     assert [(p.side, p.hip_extension_max_deg) for p in view.hip_extension] == [
         (Side.RIGHT, 12.0),
-        (Side.RIGHT, 15.5),
         (Side.LEFT, 11.0),
+        (Side.RIGHT, 15.5),
     ]
     assert [(p.before, p.after) for p in view.pain] == [(6, 4), (None, 2)]
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import SessionRecord
 from hipflex.insights.stats import completed_days, local_day, week_doses
+from hipflex.insights.trends import extension_points
 
 
 class DayMark(StrEnum):
@@ -120,17 +121,10 @@ def weekly_seconds(
 
 def hip_extension_series(sessions: Sequence[SessionRecord], tz: tzinfo) -> list[SidePoint]:
     """Per session and side, the largest hip extension any hold reached (camera holds only)."""
-    points = []
-    for session in sorted(sessions, key=lambda s: s.started_at):
-        best: dict[Side, float] = {}
-        for hold in session.holds:
-            value = hold.hip_extension_max_deg
-            if value is not None:
-                best[hold.side] = max(value, best.get(hold.side, value))
-        for side, value in best.items():
-            day = local_day(session.started_at, tz)
-            points.append(SidePoint(session.started_at, day, side, value))
-    return points
+    return [
+        SidePoint(point.at, local_day(point.at, tz), point.side, point.hip_extension_deg)
+        for point in extension_points(sessions)
+    ]
 
 
 def pain_series(sessions: Sequence[SessionRecord], tz: tzinfo) -> list[PainPoint]:
