@@ -15,6 +15,8 @@ from hipflex.errors import DataDirError
 ENV_DATA_DIR = "HIPFLEX_DATA_DIR"
 ENV_DATABASE_URL = "HIPFLEX_DATABASE_URL"
 SETTINGS_FILE = "settings.json"
+# `hipflex serve` listens here; reminders open the session page on this port.
+DEFAULT_WEB_PORT = 8765
 
 
 def default_data_dir() -> Path:

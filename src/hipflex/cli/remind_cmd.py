@@ -16,12 +16,12 @@ import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption, JsonOption
+from hipflex.settings import DEFAULT_WEB_PORT
 
 if TYPE_CHECKING:
     from hipflex.reminders.runner import PlanAndZone
     from hipflex.settings import ReminderSettings
 
-DEFAULT_PORT = 8000  # `hipflex serve`'s port, for the session page a notification opens
 
 remind_app = typer.Typer(
     help="Daily stretch and sitting-break reminders (run `hipflex remind` to start them).",
@@ -45,7 +45,7 @@ def run(
     data_dir: DataDirOption = None,
     port: Annotated[
         int, typer.Option(min=1, max=65535, help="Port of `hipflex serve` (click to open).")
-    ] = DEFAULT_PORT,
+    ] = DEFAULT_WEB_PORT,
     once: Annotated[
         bool, typer.Option("--once", help="Check once, send what is due, and exit.")
     ] = False,

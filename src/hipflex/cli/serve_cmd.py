@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from hipflex.cli.options import DataDirOption
+from hipflex.settings import DEFAULT_WEB_PORT
 
-DEFAULT_PORT = 8765
 HOST = "127.0.0.1"
 # Big enough for a camera frame, small enough that a flood cannot exhaust memory.
 WS_MAX_MESSAGE_BYTES = 1024 * 1024
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 def serve(
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
-    ] = DEFAULT_PORT,
+    ] = DEFAULT_WEB_PORT,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open a browser window.")
     ] = False,
