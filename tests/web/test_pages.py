@@ -236,3 +236,61 @@ def test_check_in_after_the_session(client: TestClient, data_dir: Path) -> None:
     for bad in ({"pain_after": 11}, {"pain_after": "3"}, {"note": "x" * 2001}, {"other": 1}):
         reply = client.post(f"/api/sessions/{session_id}/checkin", json=bad, headers=headers)
         assert reply.status_code == 422, bad
+
+
+def test_history_page_says_in_plain_words_whether_it_helps(
+    client: TestClient, data_dir: Path
+) -> None:
+    assert "No sessions in the last 4 weeks yet" in client.get("/history").text
+    seed_session(data_dir, days_ago=2, pain=(6, 4))
+    seed_session(data_dir, days_ago=0, pain=(5, 3))
+    page = client.get("/history").text
+    assert "Is it helping?" in page
+    assert "Over the last 4 weeks you stretched on 2 of 28 days" in page
+    assert "hipflex report --out report.pdf" in page
+
+
+def test_reminder_settings_are_shared_with_hipflex_remind(
+    client: TestClient, data_dir: Path
+) -> None:
+    page = client.get("/settings").text
+    assert 'name="daily_time"' in page and 'name="break_every_min"' in page
+    response = client.post(
+        "/settings",
+        data={
+            "csrf_token": csrf(client),
+            "default_protocol": "kneeling-hip-flexor",
+            "camera_index": "0",
+            "daily_enabled": "on",
+            "daily_time": "7:30 pm",
+            "breaks_enabled": "on",
+            "break_every_min": "45",
+            "work_start": "08:30",
+            "work_end": "16:00",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    reminders = load_settings(data_dir).reminders
+    assert reminders.daily_enabled and reminders.breaks_enabled
+    assert (reminders.daily_time, reminders.work_start, reminders.work_end) == (
+        "19:30",
+        "08:30",
+        "16:00",
+    )
+    assert reminders.break_every_min == 45
+    bad = client.post(
+        "/settings",
+        data={
+            "csrf_token": csrf(client),
+            "default_protocol": "kneeling-hip-flexor",
+            "camera_index": "0",
+            "daily_time": "25:00",
+            "break_every_min": "5",
+            "work_start": "17:00",
+            "work_end": "09:00",
+        },
+    )
+    assert bad.status_code == 400
+    assert "Daily reminder time" in bad.text and "Sitting breaks must be" in bad.text
+    assert load_settings(data_dir).reminders.daily_time == "19:30"

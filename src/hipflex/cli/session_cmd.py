@@ -219,7 +219,7 @@ def _attach_camera(coach: Coach, feed: FormFeed, frames: Iterator[Frame], previe
         return True
 
     coach.before_update = next_frame
-    coach.form_text = feed.describe
+    coach.form_text = lambda: feed.describe(coach.engine.snapshot().side.value)
 
 
 class _PreviewWindow:

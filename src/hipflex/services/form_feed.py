@@ -12,6 +12,7 @@ from typing import Any
 
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.vision.form_rules import kneeling_on_other_side, other_side_message
 from hipflex.vision.hold_metrics import HoldMetricsRecorder
 from hipflex.vision.pose import Frame
 from hipflex.vision.tracker import FormState, FormTracker
@@ -58,12 +59,15 @@ class FormFeed:
     def summary(self) -> dict[str, Any]:
         return self.metrics.summary()
 
-    def describe(self) -> str | None:
-        """One line for a screen: the state, and the angles when in position."""
+    def describe(self, expected_side: str | None = None) -> str | None:
+        """One line for a screen: the state, and the angles when in position; a confident
+        reading of the other knee down than ``expected_side`` is flagged first."""
         state = self.latest
         if state is None:
             return "waiting for the camera"
         text = state.status.message
+        if expected_side and kneeling_on_other_side(state.measurement, expected_side):
+            text = other_side_message(expected_side) + " · " + text
         m = state.measurement
         if m is not None and state.in_position:
             lean = "forward" if m.trunk_forward_deg >= 0 else "back"

@@ -63,6 +63,26 @@ _MESSAGES: dict[FormStatus, str] = {
 }
 
 
+# The anatomical side is reported only at this confidence (label and depth agree): in a pure
+# side view left and right are hard to tell, so a doubtful reading never flags anything.
+CONFIDENT_SIDE = 0.8
+
+
+def kneeling_on_other_side(measurement: FormMeasurement | None, expected_side: str) -> bool:
+    """True only when ``measurement`` confidently shows the other knee down than
+    ``expected_side`` (``"left"``/``"right"``, the side the session asked for)."""
+    if measurement is None or measurement.side_confidence < CONFIDENT_SIDE:
+        return False
+    seen = measurement.kneeling_side.value
+    return seen in ("left", "right") and seen != expected_side
+
+
+def other_side_message(expected_side: str) -> str:
+    """What to show when :func:`kneeling_on_other_side` is true."""
+    other = "left" if expected_side == "right" else "right"
+    return f"you seem to be on your {other} knee: this hold is for the {expected_side} side"
+
+
 @dataclass(frozen=True)
 class Classification:
     """The status of one frame and every fault seen in it (most important first)."""

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.vision.form_rules import kneeling_on_other_side, other_side_message
 from hipflex.vision.pose import ImageArray, Pose
 from hipflex.vision.tracker import FormState, FormTracker
 
@@ -118,9 +119,15 @@ def _finite(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits)
 
 
-def frame_message(result: FrameResult) -> dict[str, Any]:
-    """The ``pose`` message for the page: landmarks as fractions of the frame, and the state."""
+def frame_message(result: FrameResult, expected_side: str | None = None) -> dict[str, Any]:
+    """The ``pose`` message for the page: landmarks as fractions of the frame, and the state.
+
+    ``other_side`` is set only when the camera is confident the other knee is down than the
+    session's current side (``expected_side``)."""
     state = result.state
+    other_side = bool(expected_side) and kneeling_on_other_side(
+        state.measurement, expected_side or ""
+    )
     landmarks: list[list[float]] | None = None
     if state.pose is not None:
         xy = state.pose.image_xy_px
@@ -143,5 +150,6 @@ def frame_message(result: FrameResult) -> dict[str, Any]:
         "hip_extension_deg": _finite(measurement.hip_extension_deg) if measurement else None,
         "trunk_forward_deg": _finite(measurement.trunk_forward_deg) if measurement else None,
         "kneeling_side": measurement.kneeling_side.value if measurement else None,
+        "other_side": other_side_message(expected_side or "") if other_side else None,
         "processing_ms": round(result.processing_ms, 1),
     }

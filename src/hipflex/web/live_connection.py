@@ -280,7 +280,7 @@ class LiveConnection:
             if self.session is None or not self.session.running:
                 return
             self.session.form_update(result.state)
-            self._send(frame_message(result))
+            self._send(frame_message(result, self.session.engine.snapshot().side.value))
             if result.state.cue:
                 self._send(
                     {"type": "event", "event": "cue", "text": result.state.cue, "kind": "form"}

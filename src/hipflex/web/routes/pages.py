@@ -14,7 +14,13 @@ from hipflex.domain.records import SessionRecord
 from hipflex.errors import HipflexError
 from hipflex.insights.history_view import history_view
 from hipflex.insights.stats import compute_stats
+from hipflex.insights.summary import build_insights
 from hipflex.protocols.loader import discover
+from hipflex.reminders.timeparse import (
+    ReminderSettingsError,
+    format_clock_time,
+    parse_clock_time,
+)
 from hipflex.settings import UserSettings
 from hipflex.web import charts
 from hipflex.web.context import WebContext
@@ -110,11 +116,13 @@ def history_page(request: Request, context: Context) -> HTMLResponse:
     sessions = _recent(context, today, tz)
     view = history_view(sessions, protocol, today, tz)
     recent = sorted(sessions, key=lambda s: s.started_at, reverse=True)[:20]
+    insights = build_insights(sessions, protocol, today, tz, weeks=4)
     return render(
         request,
         "history.html",
         protocol=protocol,
         view=view,
+        insights=insights,
         stats=compute_stats(sessions, protocol, today, tz),
         weekly_chart=charts.weekly_dose_chart(view.weeks, view.sides),
         hip_chart=charts.hip_extension_chart(view.hip_extension, view.sides),
@@ -159,6 +167,12 @@ def save_settings(
     voice: Annotated[str | None, Form()] = None,
     sound: Annotated[str | None, Form()] = None,
     camera_index: Annotated[str, Form()] = "0",
+    daily_enabled: Annotated[str | None, Form()] = None,
+    daily_time: Annotated[str, Form()] = "08:00",
+    breaks_enabled: Annotated[str | None, Form()] = None,
+    break_every_min: Annotated[str, Form()] = "60",
+    work_start: Annotated[str, Form()] = "09:00",
+    work_end: Annotated[str, Form()] = "17:00",
 ) -> HTMLResponse | RedirectResponse:
     if not csrf_valid(csrf_token, context.csrf_token):
         raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
@@ -175,6 +189,20 @@ def save_settings(
             rest = int(rest_s)
     if not camera_index.strip().isdigit() or not 0 <= int(camera_index) <= 16:
         errors.append("Camera must be a number from 0 to 16.")
+    times: dict[str, str] = {}
+    for field, label, text in (
+        ("daily_time", "Daily reminder time", daily_time),
+        ("work_start", "Working hours start", work_start),
+        ("work_end", "Working hours end", work_end),
+    ):
+        try:
+            times[field] = format_clock_time(parse_clock_time(text))
+        except ReminderSettingsError as exc:
+            errors.append(f"{label}: {exc.message}")
+    if not break_every_min.strip().isdigit() or not 15 <= int(break_every_min) <= 480:
+        errors.append("Sitting breaks must be every 15 to 480 minutes.")
+    elif len(times) == 3 and times["work_start"] >= times["work_end"]:
+        errors.append("Working hours must end after they start.")
     if errors:
         return render(
             request,
@@ -192,6 +220,14 @@ def save_settings(
             "voice": voice is not None,
             "sound": sound is not None,
             "camera_index": int(camera_index),
+            "reminders": settings.reminders.model_copy(
+                update={
+                    **times,
+                    "daily_enabled": daily_enabled is not None,
+                    "breaks_enabled": breaks_enabled is not None,
+                    "break_every_min": int(break_every_min),
+                }
+            ),
         }
     )
     context.save_settings(updated)

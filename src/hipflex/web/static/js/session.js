@@ -250,8 +250,9 @@ function onPose(message) {
   camera.onPose(message);
   const box = $("form-state");
   box.dataset.status = message.status;
-  if (message.status === "good") setText("form-status", "Good form: counting");
-  else setText("form-status", message.message.charAt(0).toUpperCase() + message.message.slice(1));
+  let text = message.status === "good" ? "good form: counting" : message.message;
+  if (message.other_side) text = `${message.other_side} · ${text}`;
+  setText("form-status", text.charAt(0).toUpperCase() + text.slice(1));
   setText("hip-angle", message.hip_extension_deg === null ? "–" : `${Math.round(message.hip_extension_deg)}°`);
   setText("trunk-angle", message.trunk_forward_deg === null ? "–" : trunkText(message.trunk_forward_deg));
 }
