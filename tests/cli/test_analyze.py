@@ -114,3 +114,19 @@ def test_empty_directory_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["analyze", str(tmp_path)])
     assert result.exit_code == 2
     assert "no photos or videos" in result.output
+
+
+def test_real_command_keeps_mediapipe_start_up_noise_off_the_terminal(
+    media: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    photo = media / "images" / "pos_steve_hip_flexor_stretch.jpg"
+    result = subprocess.run(
+        [sys.executable, "-m", "hipflex", "analyze", str(photo), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "in position (good)" in result.stdout
+    assert "XNNPACK" not in result.stderr and "W0000" not in result.stderr

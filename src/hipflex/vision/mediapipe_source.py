@@ -13,7 +13,9 @@ mapped back to the original pixel size, so 4K input is as fast as 720p.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -39,6 +41,41 @@ def _quiet_native_logs() -> None:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 
+# MediaPipe's C++ side writes start-up notes (TFLite delegate, absl warnings) straight to file
+# descriptor 2 during the first frames, whatever the log-level variables say. They mean nothing
+# to a person, so stderr is muted while the graph starts; our own errors are raised, not printed.
+_MUTED_FIRST_FRAMES = 3
+
+
+@contextlib.contextmanager
+def _native_stderr_muted() -> Iterator[None]:
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            sys.stderr.flush()
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                _flush_c_stdio()  # what the C side buffered goes to /dev/null, not later
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):
+        pass
+
+
 class PoseEstimator:
     """Runs MediaPipe Pose on BGR images and returns our :class:`Pose`.
 
@@ -49,15 +86,22 @@ class PoseEstimator:
 
     def __init__(self, *, static_images: bool, min_detection_confidence: float = 0.5) -> None:
         _quiet_native_logs()
-        import mediapipe as mp  # heavy: imported only when a pose is really needed
+        with _native_stderr_muted():
+            import mediapipe as mp  # heavy: imported only when a pose is really needed
 
-        self._pose: Any = mp.solutions.pose.Pose(
-            static_image_mode=static_images,
-            model_complexity=1,
-            smooth_landmarks=True,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=0.5,
-        )
+            self._pose: Any = mp.solutions.pose.Pose(
+                static_image_mode=static_images,
+                model_complexity=1,
+                smooth_landmarks=True,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=0.5,
+            )
+            # The graph starts on its own threads, which log as they load the models; one blank
+            # frame waits for that while stderr is still muted.
+            self._pose.process(np.zeros((64, 64, 3), dtype=np.uint8))
+            if not static_images:
+                self._pose.reset()
+        self._frames_seen = 0
 
     def estimate(self, image_bgr: ImageArray, timestamp_s: float) -> Pose | None:
         """The pose in ``image_bgr`` (pixels of that image), or ``None`` if nobody is found."""
@@ -73,7 +117,14 @@ class PoseEstimator:
                 interpolation=cv2.INTER_AREA,
             )
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-        result = self._pose.process(rgb)
+        # The landmark model starts only on the first frame with a person: mute until then too.
+        if self._frames_seen < _MUTED_FIRST_FRAMES:
+            with _native_stderr_muted():
+                result = self._pose.process(rgb)
+        else:
+            result = self._pose.process(rgb)
+        if result.pose_landmarks is not None or self._frames_seen > 0:
+            self._frames_seen += 1
         if result.pose_landmarks is None:
             return None
         values = np.array(
