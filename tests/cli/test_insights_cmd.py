@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from hipflex.cli.app import main
 from hipflex.domain.protocol import Side
 from hipflex.insights.synthetic import synthetic_session
 from hipflex.settings import ReminderSettings, UserSettings, save_settings
 from hipflex.storage.db import open_database
-
-
-def hipflex(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["hipflex", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -58,20 +43,26 @@ def seed(data_dir: Path) -> None:
 
 
 def test_empty_history_is_a_friendly_state(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Callable[..., tuple[int, str, str]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = hipflex(monkeypatch, capsys, "insights")
+    code, out, err = cli("insights")
     assert code == 0, err
     assert "No sessions in the last 4 weeks yet" in out
-    code, out, _ = hipflex(monkeypatch, capsys, "insights", "--json")
+    code, out, _ = cli("insights", "--json")
     assert code == 0 and json.loads(out)["sessions"] == 0
 
 
 def test_insights_json_on_a_stored_history(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Callable[..., tuple[int, str, str]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seed(data_dir)
-    code, out, err = hipflex(monkeypatch, capsys, "insights", "--weeks", "2", "--json")
+    code, out, err = cli("insights", "--weeks", "2", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert data["sessions"] == 10
@@ -79,11 +70,12 @@ def test_insights_json_on_a_stored_history(
     assert data["hip_extension"]["sides"]["right"]["sessions"] == 3
     assert data["pain"]["before_after"]["change"]["estimate"] == -2.0
     assert data["notes"][0]["text"] == "Felt looser today."
-    code, out, _ = hipflex(monkeypatch, capsys, "insights", "--weeks", "2")
+    code, out, _ = cli("insights", "--weeks", "2")
     assert "you stretched on 10 of 14 days" in out
 
 
 def test_report_pdf_and_html(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -91,40 +83,43 @@ def test_report_pdf_and_html(
 ) -> None:
     seed(data_dir)
     pdf = tmp_path / "physio.pdf"
-    code, _, err = hipflex(monkeypatch, capsys, "report", "--out", str(pdf))
+    code, _, err = cli("report", "--out", str(pdf))
     assert code == 0, err
     assert len(PdfReader(pdf).pages) == 2
     page = tmp_path / "physio.html"
-    code, _out, err = hipflex(monkeypatch, capsys, "report", "--weeks", "2", "--out", str(page))
+    code, _out, err = cli("report", "--weeks", "2", "--out", str(page))
     assert code == 0, err
     assert "Felt looser today." in page.read_text(encoding="utf-8")
 
 
 def test_report_on_empty_history_exits_0(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, _ = hipflex(monkeypatch, capsys, "report", "--out", str(tmp_path / "r.pdf"))
+    code, out, _ = cli("report", "--out", str(tmp_path / "r.pdf"))
     assert code == 0
     assert "no sessions" in out
 
 
 @pytest.mark.parametrize("name", ["missing/r.pdf", "r.txt", "."])
 def test_report_to_a_bad_path_exits_2(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     name: str,
 ) -> None:
-    code, _, err = hipflex(monkeypatch, capsys, "report", "--out", str(tmp_path / name))
+    code, _, err = cli("report", "--out", str(tmp_path / name))
     assert code == 2
     assert "error:" in err and "Traceback" not in err
 
 
 def test_report_to_a_read_only_folder_exits_2(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -138,7 +133,7 @@ def test_report_to_a_read_only_folder_exits_2(
     try:
         if os.access(locked, os.W_OK):
             pytest.skip("running as a user who can write anywhere (root)")
-        code, _, err = hipflex(monkeypatch, capsys, "report", "--out", str(locked / "r.pdf"))
+        code, _, err = cli("report", "--out", str(locked / "r.pdf"))
         assert code == 2 and "cannot write" in err
     finally:
         locked.chmod(0o700)

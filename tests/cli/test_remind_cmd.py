@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
-from hipflex.cli.app import main
 from hipflex.settings import load_settings
-
-
-def hipflex(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["hipflex", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -37,12 +22,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_set_parses_common_forms_and_stores_hh_mm(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Callable[..., tuple[int, str, str]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, _ = hipflex(
-        monkeypatch,
-        capsys,
-        "remind", "set", "--daily", "7:30 pm", "--breaks-every", "45", "--work", "9am-5pm",
+    code, out, _ = cli("remind", "set", "--daily", "7:30 pm", "--breaks-every", "45", "--work", "9am-5pm",
         "--days", "mon-thu", "--timezone", "Europe/Berlin",
     )  # fmt: skip
     assert code == 0
@@ -56,7 +41,7 @@ def test_set_parses_common_forms_and_stores_hh_mm(
         [0, 1, 2, 3],
     )
     assert reminders.timezone == "Europe/Berlin"
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "status", "--json")
+    code, out, _ = cli("remind", "status", "--json")
     status = json.loads(out)
     assert [n["kind"] for n in status["next"]] != []
     assert status["settings"]["daily_time"] == "19:30"
@@ -73,13 +58,14 @@ def test_set_parses_common_forms_and_stores_hh_mm(
     ],
 )
 def test_set_refuses_bad_input_with_exit_2(
+    cli: Callable[..., tuple[int, str, str]],
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     args: list[str],
     message: str,
 ) -> None:
-    code, _, err = hipflex(monkeypatch, capsys, "remind", "set", *args)
+    code, _, err = cli("remind", "set", *args)
     assert code == 2
     assert message in err
     assert "Traceback" not in err
@@ -87,55 +73,63 @@ def test_set_refuses_bad_input_with_exit_2(
 
 
 def test_run_once_sends_a_due_reminder_once_across_processes(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Callable[..., tuple[int, str, str]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # 00:00 is always past today (in UTC), and there is no session yet.
-    hipflex(monkeypatch, capsys, "remind", "set", "--daily", "0:00", "--timezone", "UTC")
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "run", "--once", "--no-desktop")
+    cli("remind", "set", "--daily", "0:00", "--timezone", "UTC")
+    code, out, _ = cli("remind", "run", "--once", "--no-desktop")
     assert code == 0
     assert out.count("\a") == 1 and "Time for your hip flexor stretch" in out
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "run", "--once", "--no-desktop")
+    code, out, _ = cli("remind", "run", "--once", "--no-desktop")
     assert code == 0
     assert "\a" not in out
 
 
 def test_not_today_and_snooze_write_the_state(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Callable[..., tuple[int, str, str]],
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    hipflex(monkeypatch, capsys, "remind", "set", "--daily", "0:00", "--timezone", "UTC")
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "snooze")
+    cli("remind", "set", "--daily", "0:00", "--timezone", "UTC")
+    code, out, _ = cli("remind", "snooze")
     assert code == 0 and "Snoozed" in out
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "not-today")
+    code, out, _ = cli("remind", "not-today")
     assert code == 0
     state = json.loads((data_dir / "reminders-state.json").read_text())
     assert state["not_today"] is not None and state["snooze_until"] is None
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "run", "--once", "--no-desktop")
+    code, out, _ = cli("remind", "run", "--once", "--no-desktop")
     assert "\a" not in out
 
 
 def test_install_and_uninstall_without_systemctl(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "install")
+    code, out, _ = cli("remind", "install")
     unit = tmp_path / "config" / "systemd" / "user" / "hipflex-remind.service"
     assert code == 0 and unit.exists()
     assert "systemctl not found" in out
     assert '"remind" "run"' in unit.read_text()
-    code, out, _ = hipflex(monkeypatch, capsys, "remind", "uninstall")
+    code, out, _ = cli("remind", "uninstall")
     assert code == 0 and not unit.exists()
 
 
 def test_calendar_writes_an_ics(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out_file = tmp_path / "stretch.ics"
-    code, out, _ = hipflex(monkeypatch, capsys, "calendar", "--out", str(out_file), "--time", "7pm")
+    code, out, _ = cli("calendar", "--out", str(out_file), "--time", "7pm")
     assert code == 0, out
     event = Calendar.from_ical(out_file.read_bytes()).walk("VEVENT")[0]
     assert event["RRULE"]["FREQ"] == ["DAILY"]
@@ -144,13 +138,12 @@ def test_calendar_writes_an_ics(
 
 
 def test_calendar_to_an_unwritable_path_is_a_clear_error(
+    cli: Callable[..., tuple[int, str, str]],
     tmp_path: Path,
     data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = hipflex(
-        monkeypatch, capsys, "calendar", "--out", str(tmp_path / "missing" / "x.ics")
-    )
+    code, _, err = cli("calendar", "--out", str(tmp_path / "missing" / "x.ics"))
     assert code == 2
     assert "cannot write" in err and "Traceback" not in err
