@@ -92,3 +92,40 @@ def test_kill_9_keeps_every_committed_hold_and_marks_the_session_partial(tmp_pat
     assert stored.status is SessionStatus.PARTIAL
     assert len(stored.holds) == 3
     assert stored.ended_at == stored.holds[-1].ended_at
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from hipflex.storage.db import open_database
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+with open_database(Path(sys.argv[1])) as db:
+    db.repository.recent_sessions()
+print("opened")
+"""
+
+
+def test_many_terminals_creating_a_new_database_at_the_same_moment(tmp_path: Path) -> None:
+    """Switching a new file to WAL answers "locked" without waiting; every opener must retry."""
+    for attempt in range(3):
+        data_dir = tmp_path / f"data{attempt}"
+        data_dir.mkdir()
+        go = tmp_path / f"go{attempt}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(data_dir), str(go)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        time.sleep(1.5)  # let every process import and wait at the start line
+        go.touch()
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and "opened" in out, err
+        with open_database(data_dir) as db:
+            assert db.repository.recent_sessions() == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -125,6 +127,10 @@ def _quick_check(path: Path) -> str:
         return str(exc)
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return ""  # another terminal is writing: in use, not corrupt
+        return str(exc)
     except sqlite3.Error as exc:
         return str(exc)
     finally:
@@ -168,7 +174,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        # Switching a new file to WAL needs an exclusive lock, and SQLite answers "locked" at
+        # once (no busy wait) when another terminal is opening the same new file: retry.
+        _when_unlocked(lambda: cursor.execute("PRAGMA journal_mode = WAL"))
         # FULL: a committed hold survives a power cut, not just a killed process.
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
@@ -179,6 +187,19 @@ def _configure_sqlite(engine: Engine) -> None:
         # fail at once with SQLITE_BUSY when another terminal wrote in between; an immediate
         # one waits its turn (busy timeout). Our transactions are short, so readers barely wait.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _when_unlocked(action: Callable[[], object], timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """Run ``action``, retrying while SQLite reports the database locked."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _migrate(engine: Engine, location: str) -> None:
