@@ -43,10 +43,7 @@ def seed(data_dir: Path) -> None:
 
 
 def test_empty_history_is_a_friendly_state(
-    cli: Callable[..., tuple[int, str, str]],
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
     code, out, err = cli("insights")
     assert code == 0, err
@@ -56,10 +53,7 @@ def test_empty_history_is_a_friendly_state(
 
 
 def test_insights_json_on_a_stored_history(
-    cli: Callable[..., tuple[int, str, str]],
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
     seed(data_dir)
     code, out, err = cli("insights", "--weeks", "2", "--json")
@@ -75,11 +69,7 @@ def test_insights_json_on_a_stored_history(
 
 
 def test_report_pdf_and_html(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path
 ) -> None:
     seed(data_dir)
     pdf = tmp_path / "physio.pdf"
@@ -93,11 +83,7 @@ def test_report_pdf_and_html(
 
 
 def test_report_on_empty_history_exits_0(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path
 ) -> None:
     code, out, _ = cli("report", "--out", str(tmp_path / "r.pdf"))
     assert code == 0
@@ -106,12 +92,7 @@ def test_report_on_empty_history_exits_0(
 
 @pytest.mark.parametrize("name", ["missing/r.pdf", "r.txt", "."])
 def test_report_to_a_bad_path_exits_2(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    name: str,
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path, name: str
 ) -> None:
     code, _, err = cli("report", "--out", str(tmp_path / name))
     assert code == 2
@@ -119,11 +100,7 @@ def test_report_to_a_bad_path_exits_2(
 
 
 def test_report_to_a_read_only_folder_exits_2(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path
 ) -> None:
     import os
 

@@ -22,10 +22,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_set_parses_common_forms_and_stores_hh_mm(
-    cli: Callable[..., tuple[int, str, str]],
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
     code, out, _ = cli("remind", "set", "--daily", "7:30 pm", "--breaks-every", "45", "--work", "9am-5pm",
         "--days", "mon-thu", "--timezone", "Europe/Berlin",
@@ -58,12 +55,7 @@ def test_set_parses_common_forms_and_stores_hh_mm(
     ],
 )
 def test_set_refuses_bad_input_with_exit_2(
-    cli: Callable[..., tuple[int, str, str]],
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    args: list[str],
-    message: str,
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path, args: list[str], message: str
 ) -> None:
     code, _, err = cli("remind", "set", *args)
     assert code == 2
@@ -73,10 +65,7 @@ def test_set_refuses_bad_input_with_exit_2(
 
 
 def test_run_once_sends_a_due_reminder_once_across_processes(
-    cli: Callable[..., tuple[int, str, str]],
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
     # 00:00 is always past today (in UTC), and there is no session yet.
     cli("remind", "set", "--daily", "0:00", "--timezone", "UTC")
@@ -89,10 +78,7 @@ def test_run_once_sends_a_due_reminder_once_across_processes(
 
 
 def test_not_today_and_snooze_write_the_state(
-    cli: Callable[..., tuple[int, str, str]],
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
     cli("remind", "set", "--daily", "0:00", "--timezone", "UTC")
     code, out, _ = cli("remind", "snooze")
@@ -106,11 +92,7 @@ def test_not_today_and_snooze_write_the_state(
 
 
 def test_install_and_uninstall_without_systemctl(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path
 ) -> None:
     code, out, _ = cli("remind", "install")
     unit = tmp_path / "config" / "systemd" / "user" / "hipflex-remind.service"
@@ -122,11 +104,7 @@ def test_install_and_uninstall_without_systemctl(
 
 
 def test_calendar_writes_an_ics(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path
 ) -> None:
     out_file = tmp_path / "stretch.ics"
     code, out, _ = cli("calendar", "--out", str(out_file), "--time", "7pm")
@@ -138,11 +116,7 @@ def test_calendar_writes_an_ics(
 
 
 def test_calendar_to_an_unwritable_path_is_a_clear_error(
-    cli: Callable[..., tuple[int, str, str]],
-    tmp_path: Path,
-    data_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, data_dir: Path
 ) -> None:
     code, _, err = cli("calendar", "--out", str(tmp_path / "missing" / "x.ics"))
     assert code == 2
