@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from hipflex.errors import CameraError, MediaError
+from hipflex.vision.person_search import PersonSearch, find_person
 from hipflex.vision.pose import LANDMARK_COUNT, Frame, ImageArray, Pose
 
 MAX_POSE_SIDE_PX = 1280
@@ -103,18 +104,27 @@ class PoseEstimator:
                 self._pose.reset()
         self._frames_seen = 0
 
-    def estimate(self, image_bgr: ImageArray, timestamp_s: float) -> Pose | None:
-        """The pose in ``image_bgr`` (pixels of that image), or ``None`` if nobody is found."""
+    def estimate(
+        self, image_bgr: ImageArray, timestamp_s: float, *, side_px: int | None = None
+    ) -> Pose | None:
+        """The pose in ``image_bgr`` (pixels of that image), or ``None`` if nobody is found.
+
+        By default the image is scaled down to at most ``MAX_POSE_SIDE_PX``; ``side_px``
+        scales its longest side to exactly that many pixels (up or down) instead.
+        """
         import cv2
 
         height_px, width_px = image_bgr.shape[:2]
-        scale = min(1.0, MAX_POSE_SIDE_PX / max(height_px, width_px))
+        if side_px is None:
+            scale = min(1.0, MAX_POSE_SIDE_PX / max(height_px, width_px))
+        else:
+            scale = side_px / max(height_px, width_px)
         small: Any = image_bgr
-        if scale < 1.0:
+        if scale != 1.0:
             small = cv2.resize(
                 image_bgr,
                 (max(1, round(width_px * scale)), max(1, round(height_px * scale))),
-                interpolation=cv2.INTER_AREA,
+                interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR,
             )
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         # The landmark model starts only on the first frame with a person: mute until then too.
@@ -149,6 +159,15 @@ class PoseEstimator:
             image_width_px=int(width_px),
             image_height_px=int(height_px),
         )
+
+    def find_person(self, image_bgr: ImageArray, timestamp_s: float) -> PersonSearch:
+        """Search a photo at several scales and among several people (static mode only);
+        see :mod:`hipflex.vision.person_search`."""
+
+        def estimate(image: ImageArray, side_px: int | None) -> Pose | None:
+            return self.estimate(image, timestamp_s, side_px=side_px)
+
+        return find_person(image_bgr, estimate)
 
     def close(self) -> None:
         """Release the model."""
