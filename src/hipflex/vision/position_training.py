@@ -38,7 +38,7 @@ from hipflex.vision.synthetic_shapes import shape_examples
 
 SYNTHETIC_SOURCE = "synthetic"
 # Model settings, chosen on the leave-one-source-out score (bench/eval_images.py --sweep).
-REGULARISATION_C = 1.0
+REGULARISATION_C = 3.0
 SYNTHETIC_PER_SHAPE = 12
 
 

@@ -47,6 +47,7 @@ class FormState:
     position_confidence: float | None = None
     position_reason: str | None = None
     expected_side: Side | None = None
+    positioned: bool | None = None  # the debounced position; None: follow the status
 
     @property
     def good(self) -> bool:
@@ -55,8 +56,12 @@ class FormState:
 
     @property
     def in_position(self) -> bool:
-        """True in the half-kneeling position (good form or with a fault)."""
-        return self.status.in_position
+        """True in the half-kneeling position (good form or with a fault).
+
+        Debounced on the position alone: a person whose form flickers between good and a
+        fault at the bottom of a lunge is in position all along, even while the shown
+        status waits for one of them to settle."""
+        return self.status.in_position if self.positioned is None else self.positioned
 
 
 class FormTracker:
@@ -86,6 +91,9 @@ class FormTracker:
         self._last_timestamp_s: float | None = None
         self._last_cue_s: float | None = None
         self._counted_good_s = 0.0
+        self._positioned = False
+        self._position_flip_since_s: float | None = None
+        self._position_flip_last_s = 0.0
         if self._smoother is not None:
             self._smoother.reset()
         self._state = FormState(
@@ -170,6 +178,7 @@ class FormTracker:
         )
 
         self._advance(raw.status, timestamp_s)
+        self._advance_position(raw.status.in_position, timestamp_s)
         self._previous_frame_s = timestamp_s
 
         cue = None
@@ -202,8 +211,28 @@ class FormTracker:
             position_confidence=None if position is None else position.confidence,
             position_reason=None if position is None else position.reason,
             expected_side=expected_side,
+            positioned=self._positioned,
         )
         return self._state
+
+    def _advance_position(self, raw_in_position: bool, timestamp_s: float) -> None:
+        """Debounce in / out of position alone: a change must persist ``exit_s`` (frames of
+        the old value shorter than ``glitch_tolerance_s`` do not interrupt it)."""
+        th = self.thresholds
+        if raw_in_position == self._positioned:
+            if (
+                self._position_flip_since_s is not None
+                and timestamp_s - self._position_flip_last_s > th.glitch_tolerance_s + 1e-9
+            ):
+                self._position_flip_since_s = None
+            return
+        if self._position_flip_since_s is None:
+            self._position_flip_since_s = timestamp_s
+        self._position_flip_last_s = timestamp_s
+        required_s = th.exit_s
+        if timestamp_s - self._position_flip_since_s >= required_s - 1e-9:
+            self._positioned = raw_in_position
+            self._position_flip_since_s = None
 
     def _message(self, raw: Classification, expected_side: Side | None) -> str:
         if self._status is FormStatus.WRONG_KNEE and expected_side is not None:
