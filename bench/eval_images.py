@@ -22,8 +22,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from media_landmarks import MEDIA, photo_recordings, video_recording
-
 from hipflex.domain.form_thresholds import FormThresholds
 from hipflex.vision.position import PositionCheck
 from hipflex.vision.position_training import (
@@ -39,6 +37,7 @@ from hipflex.vision.position_training import (
 )
 from hipflex.vision.replay import ReplaySource
 from hipflex.vision.tracker import FormTracker
+from media_landmarks import MEDIA, photo_recordings, video_recording
 
 SWEEP_C = (0.1, 0.3, 1.0, 3.0, 10.0)
 SWEEP_CUT = (0.4, 0.5, 0.6, 0.7)

@@ -132,9 +132,9 @@ class Classification:
     @property
     def message(self) -> str:
         """What to show: for "get into position", which part is missing."""
-        if self.status is FormStatus.GET_INTO_POSITION and self.position is not None:
-            if self.position.missing is not None:
-                return self.position.missing.value
+        position = self.position
+        if self.status is FormStatus.GET_INTO_POSITION and position and position.missing:
+            return position.missing.value
         return self.status.message
 
 

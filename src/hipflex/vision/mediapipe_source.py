@@ -24,11 +24,18 @@ from typing import Any
 import numpy as np
 
 from hipflex.errors import CameraError, MediaError
+from hipflex.vision.media_limits import (
+    MAX_VIDEO_PIXELS,
+    OversizedError,
+    check_photo_header,
+    check_pixels,
+)
 from hipflex.vision.person_search import PersonSearch, find_person
 from hipflex.vision.pose import LANDMARK_COUNT, Frame, ImageArray, Pose
 
 MAX_POSE_SIDE_PX = 1280
 MIN_SIDE_PX = 32
+_TOO_BIG_HINT = "scale it down (a person is seen as well at 1280 px) and try again"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg"})
 
@@ -40,6 +47,12 @@ def _quiet_native_logs() -> None:
     # libav's own complaints about broken files; we report those ourselves.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+
+def _quiet_opencv(cv2: Any) -> None:
+    # OPENCV_LOG_LEVEL is read when OpenCV starts; set the level again in case it already had.
+    with contextlib.suppress(AttributeError):
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 # MediaPipe's C++ side writes start-up notes (TFLite delegate, absl warnings) straight to file
@@ -204,10 +217,17 @@ def _check_size(path: Path, width_px: int, height_px: int) -> None:
 
 
 def read_image(path: Path) -> ImageArray:
-    """Decode an image file to BGR pixels, or raise :class:`MediaError` with the reason."""
+    """Decode an image file to BGR pixels, or raise :class:`MediaError` with the reason.
+
+    The size its header declares is checked first (:mod:`hipflex.vision.media_limits`), so
+    an image that would need gigabytes is refused before anything is allocated."""
     import cv2
 
     check_readable(path)
+    try:
+        check_photo_header(path)
+    except OversizedError as exc:
+        raise MediaError(f"{path}: the image {exc}", hint=_TOO_BIG_HINT) from None
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
@@ -254,6 +274,7 @@ def _open_capture(path: Path) -> Any:
     _quiet_native_logs()
     import cv2
 
+    _quiet_opencv(cv2)
     check_readable(path)
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
@@ -265,7 +286,9 @@ def _open_capture(path: Path) -> Any:
 def probe_video(path: Path) -> VideoInfo:
     """Open ``path`` and read its rate, size and frame count; :class:`MediaError` if unusable.
 
-    The first frame is decoded, so a zero-frame or corrupt file is rejected here.
+    The frame size the container declares is checked against ``MAX_VIDEO_PIXELS`` before any
+    frame is decoded; then the first frame is decoded, so a zero-frame or corrupt file is
+    rejected here.
     """
     import cv2
 
@@ -273,6 +296,14 @@ def probe_video(path: Path) -> VideoInfo:
     try:
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        declared = (
+            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
+            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
+        )
+        try:
+            check_pixels(*declared, max_pixels=MAX_VIDEO_PIXELS)
+        except OversizedError as exc:
+            raise MediaError(f"{path}: the video {exc}", hint=_TOO_BIG_HINT) from None
         ok, first = capture.read()
     finally:
         capture.release()
@@ -362,10 +393,15 @@ class CameraSource:
         self._stopped = True
 
     def _open(self) -> Any:
+        _quiet_native_logs()
         import cv2
 
-        capture = cv2.VideoCapture(self.index)
-        if not capture.isOpened():
+        _quiet_opencv(cv2)
+        # OpenCV's V4L2 back end prints its own failure lines on stderr: we say it better.
+        with _native_stderr_muted():
+            capture = cv2.VideoCapture(self.index)
+            opened = capture.isOpened()
+        if not opened:
             capture.release()
             raise CameraError(
                 f"camera {self.index} is not available (missing, or busy in another program)",

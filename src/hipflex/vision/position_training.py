@@ -80,7 +80,12 @@ def synthetic_examples(
 ) -> list[Example]:
     """The jittered stick figures, both facings and both knee labels."""
     return [
-        Example(f"{name} #{index}", SYNTHETIC_SOURCE, label, measure_form(pose, thresholds.min_visibility))
+        Example(
+            f"{name} #{index}",
+            SYNTHETIC_SOURCE,
+            label,
+            measure_form(pose, thresholds.min_visibility),
+        )
         for index, (name, pose, label) in enumerate(shape_examples(per_shape))
     ]
 
@@ -113,9 +118,9 @@ def fit_model(
     mean = data.mean(axis=0)
     scale = data.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    classifier = LogisticRegression(
-        C=c_regularisation, class_weight="balanced", max_iter=5000
-    ).fit((data - mean) / scale, np.asarray(labels))
+    classifier = LogisticRegression(C=c_regularisation, class_weight="balanced", max_iter=5000).fit(
+        (data - mean) / scale, np.asarray(labels)
+    )
     return PositionModel(
         FEATURES,
         tuple(float(v) for v in mean),

@@ -50,6 +50,10 @@ FLOOR_Y_PX = 430.0
 IMAGE_SIZE_PX = (640, 480)
 
 
+def _lm(name: str) -> Landmark:
+    return Landmark.__members__[name]
+
+
 def _dir_down(angle_deg: float, f: float) -> FloatArray:
     a = math.radians(angle_deg)
     return np.array([math.sin(a) * f, math.cos(a)])
@@ -115,29 +119,29 @@ def stick_figure(fig: Figure, timestamp_s: float = 0.0) -> Pose:
     half = np.array([fig.body_width_px / 2.0, 0.0])
     back_side, front_side = ("RIGHT", "LEFT") if fig.back_label == "right" else ("LEFT", "RIGHT")
     for side, sign in (("LEFT", -1.0), ("RIGHT", 1.0)):
-        xy[L[f"{side}_SHOULDER"]] = shoulder + sign * half
-        xy[L[f"{side}_HIP"]] = hip + sign * half
+        xy[_lm(f"{side}_SHOULDER")] = shoulder + sign * half
+        xy[_lm(f"{side}_HIP")] = hip + sign * half
     for side, wrist in zip((back_side, front_side), wrists, strict=True):
-        xy[L[f"{side}_WRIST"]] = wrist
-        xy[L[f"{side}_ELBOW"]] = (shoulder + wrist) / 2 + np.array([-0.15 * f * ARM_PX, 0.0])
+        xy[_lm(f"{side}_WRIST")] = wrist
+        xy[_lm(f"{side}_ELBOW")] = (shoulder + wrist) / 2 + np.array([-0.15 * f * ARM_PX, 0.0])
         for finger in ("PINKY", "INDEX", "THUMB"):
-            xy[L[f"{side}_{finger}"]] = wrist
+            xy[_lm(f"{side}_{finger}")] = wrist
     for side, knee, ankle, heel, toe in (
         (back_side, back_knee, back_ankle, back_heel, back_toe),
         (front_side, front_knee, front_ankle, front_heel, front_toe),
     ):
-        xy[L[f"{side}_KNEE"]] = knee
-        xy[L[f"{side}_ANKLE"]] = ankle
-        xy[L[f"{side}_HEEL"]] = heel
-        xy[L[f"{side}_FOOT_INDEX"]] = toe
+        xy[_lm(f"{side}_KNEE")] = knee
+        xy[_lm(f"{side}_ANKLE")] = ankle
+        xy[_lm(f"{side}_HEEL")] = heel
+        xy[_lm(f"{side}_FOOT_INDEX")] = toe
     back_near = (
         fig.back_near if fig.back_near is not None else (fig.back_label == "right") == (f > 0)
     )
     depth = -30.0 if back_near else 30.0
     z = np.zeros(LANDMARK_COUNT)
     for name in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
-        z[L[f"{back_side}_{name}"]] = depth
-        z[L[f"{front_side}_{name}"]] = -depth
+        z[_lm(f"{back_side}_{name}")] = depth
+        z[_lm(f"{front_side}_{name}")] = -depth
     return Pose(
         image_xy_px=xy,
         depth_z_px=z,

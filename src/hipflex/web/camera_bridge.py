@@ -17,6 +17,7 @@ import numpy as np
 from hipflex.domain.form_thresholds import FormThresholds
 from hipflex.domain.protocol import Side
 from hipflex.vision.form_rules import FormStatus, other_side_message
+from hipflex.vision.media_limits import OversizedError, declared_image_size
 from hipflex.vision.pose import ImageArray, Pose
 from hipflex.vision.tracker import FormState, FormTracker
 
@@ -54,6 +55,14 @@ def decode_jpeg(data: bytes) -> ImageArray:
         raise FrameError(f"frame too large ({len(data)} bytes, limit {MAX_FRAME_BYTES})")
     if len(data) < 4:
         raise FrameError("empty frame")
+    # The header's declared size first: a tiny JPEG may declare 32000x32000 pixels.
+    try:
+        declared = declared_image_size(data)
+    except OversizedError as exc:
+        raise FrameError(f"frame {exc}") from None
+    if declared is not None and max(declared) > MAX_FRAME_SIDE_PX:
+        width_px, height_px = declared
+        raise FrameError(f"frame too large ({width_px}x{height_px}, limit {MAX_FRAME_SIDE_PX} px)")
     buffer = np.frombuffer(data, dtype=np.uint8)
     image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     if image is None:
