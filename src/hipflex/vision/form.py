@@ -23,8 +23,18 @@ from hipflex.vision.pose import FloatArray, Landmark, Pose
 
 L = Landmark
 
+# Measurement constants (how to read the landmarks, not limits a person is held to; those
+# are in FormThresholds, the protocol's [form] table).
 # tan(30 deg): the steepest floor a camera a little above the person produces.
 MAX_FLOOR_SLOPE = 0.577
+# Knees are paired with the other side's ankles when that is this much shorter.
+CROSSED_LEGS_RATIO = 0.7
+# Knee depths closer than this (in leg lengths) cannot tell near from far.
+SIDE_DEPTH_GAP = 0.1
+# Confidence in the kneeling side: label and depth agree, depth cannot tell, they disagree.
+SIDE_CONFIDENCE_AGREE = 0.85
+SIDE_CONFIDENCE_UNSURE = 0.5
+SIDE_CONFIDENCE_DISAGREE = 0.3
 
 # Landmarks that must be seen to measure the stretch at all.
 REQUIRED_LANDMARKS: tuple[Landmark, ...] = (
@@ -108,7 +118,7 @@ def _pair_legs(pose: Pose) -> tuple[LegPoints, LegPoints]:
     crossed = distance_px(pose.xy(L.LEFT_KNEE), pose.xy(L.RIGHT_ANKLE)) + distance_px(
         pose.xy(L.RIGHT_KNEE), pose.xy(L.LEFT_ANKLE)
     )
-    if crossed < 0.7 * straight:
+    if crossed < CROSSED_LEGS_RATIO * straight:
         return (
             LegPoints(Side.LEFT, L.LEFT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
             LegPoints(Side.RIGHT, L.RIGHT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
@@ -126,14 +136,14 @@ def _anatomical_side(
     """
     label_side = back.label
     depth_gap = (pose.z(front.knee) - pose.z(back.knee)) / max(leg_length_px, 1e-6)
-    if abs(depth_gap) < 0.1:
-        return label_side, 0.5
+    if abs(depth_gap) < SIDE_DEPTH_GAP:
+        return label_side, SIDE_CONFIDENCE_UNSURE
     back_is_near = depth_gap > 0
     near_side = Side.RIGHT if facing_x > 0 else Side.LEFT
     depth_side = near_side if back_is_near else near_side.other
     if depth_side is label_side:
-        return label_side, 0.85
-    return label_side, 0.3
+        return label_side, SIDE_CONFIDENCE_AGREE
+    return label_side, SIDE_CONFIDENCE_DISAGREE
 
 
 @dataclass(frozen=True)
