@@ -14,10 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from media_landmarks import MEDIA
-
 from hipflex.vision.analysis import PhotoAnalyzer, analyze_image
 from hipflex.vision.mediapipe_source import PoseEstimator, read_image
+from media_landmarks import MEDIA
 
 
 def main() -> int:
