@@ -145,7 +145,9 @@ class _Builder:
         status = _plan_status(self.dose, generated_at.date())
         resources: list[DomainResource] = [
             self.patient_resource(),
-            self.care_plan(status, [p.id for p in procedures if self._follows_plan(p)]),
+            self.care_plan(
+                status, [self.id("Procedure", s.id) for s in sessions if self._of_plan(s)]
+            ),
             self.service_request(status),
             *([self.device()] if measured else []),
             *procedures,
@@ -156,7 +158,7 @@ class _Builder:
             id=self.id("Bundle", ids),
             type="collection",
             timestamp=generated_at,
-            entry=[BundleEntry(fullUrl=full_url(r.id), resource=r) for r in resources],
+            entry=[BundleEntry(fullUrl=full_url(str(r.id)), resource=r) for r in resources],
         )
 
     # -- the person and the prescription -------------------------------------------------
@@ -297,9 +299,6 @@ class _Builder:
 
     def _of_plan(self, session: SessionRecord) -> bool:
         return session.protocol_name == self.protocol.name
-
-    def _follows_plan(self, procedure: Procedure) -> bool:
-        return bool(procedure.basedOn)
 
     def _prescriber(self) -> Reference:
         if self.dose.prescriber is not None:
