@@ -13,19 +13,9 @@ from fhir.resources.R4B.bundle import Bundle
 
 from hipflex.domain.protocol import Side
 from hipflex.insights.synthetic import synthetic_session
-from hipflex.settings import ReminderSettings, UserSettings, save_settings
 from hipflex.storage.db import open_database
 
 Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "data"
-    directory.mkdir()
-    monkeypatch.setenv("HIPFLEX_DATA_DIR", str(directory))
-    save_settings(directory, UserSettings(reminders=ReminderSettings(timezone="UTC")))
-    return directory
 
 
 def seed(data_dir: Path) -> None:

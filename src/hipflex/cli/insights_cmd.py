@@ -75,7 +75,7 @@ def report(
     ] = None,
 ) -> None:
     """A one-to-two page report for a physiotherapist (PDF or self-contained HTML), and/or the
-    same weeks as a FHIR bundle for a clinic's records system."""
+    same weeks as a FHIR bundle for clinical records systems."""
     from hipflex.insights.report import ReportError, write_report
 
     if out is None and fhir is None:
