@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -372,3 +373,45 @@ def test_naive_timestamp_is_refused(protocol: Protocol) -> None:
             sessions=[],
             generated_at=datetime(2026, 3, 10, 9, 0),
         )
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """Shaped like storage's and the clinic's check-in rows: the builder needs no conversion."""
+
+    id: str
+    value: int
+    recorded_at: datetime
+    note: str | None = None
+
+
+def test_pain_check_ins_outside_sessions(protocol: Protocol) -> None:
+    check_ins = [
+        CheckIn("5e8f1a2b-3c4d-4e5f-8a9b-1c2d3e4f5a6b", 6, GENERATED_AT - timedelta(days=1)),
+        CheckIn(
+            "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f", 3, GENERATED_AT - timedelta(days=3), " Stiff. "
+        ),
+    ]
+    bundle = build_bundle(
+        patient=PatientInput(PATIENT_KEY),
+        protocol=protocol,
+        sessions=[],
+        generated_at=GENERATED_AT,
+        check_ins=check_ins,
+    )
+    parsed, _ = round_trip(bundle)
+    observations = of_type(parsed, "Observation")
+    # Oldest first, each on its own: no session to be part of.
+    assert [(o.valueInteger, o.effectiveDateTime) for o in observations] == [
+        (3, GENERATED_AT - timedelta(days=3)),
+        (6, GENERATED_AT - timedelta(days=1)),
+    ]
+    for observation, record in zip(observations, reversed(check_ins), strict=True):
+        assert observation.id == scoped_id("Observation", record.id)
+        assert coding(observation.code)[:2] == ("http://loinc.org", "72514-3")
+        assert observation.code.text == "Pain on a day's check-in, outside a session"
+        assert [coding(c)[1] for c in observation.category] == ["survey"]
+        assert observation.partOf is None
+        assert observation.subject.reference == PATIENT
+    assert [n.text for n in observations[0].note] == ["Stiff."]
+    assert observations[1].note is None

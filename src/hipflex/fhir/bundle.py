@@ -40,6 +40,7 @@ from hipflex.fhir.codes import Code
 from hipflex.fhir.inputs import (
     MEDIAPIPE_POSE_FULL,
     ExerciseDose,
+    PainCheckIn,
     PatientInput,
     PoseModel,
     dose_from_protocol,
@@ -58,6 +59,7 @@ PAIN_TEXT = {
     PainMoment.BEFORE: "Pain before the session",
     PainMoment.AFTER: "Pain after the session",
 }
+CHECK_IN_TEXT = "Pain on a day's check-in, outside a session"
 TIMES_A_DAY = {1: "once a day", 2: "twice a day"}
 
 
@@ -87,20 +89,23 @@ def build_bundle(
     dose: ExerciseDose | None = None,
     pose_model: PoseModel = MEDIAPIPE_POSE_FULL,
     include: Callable[[SessionRecord], bool] = every_session,
+    check_ins: Iterable[PainCheckIn] = (),
 ) -> Bundle:
     """A ``collection`` Bundle: Patient, CarePlan and ServiceRequest for the dose, the pose
     model's Device (when something was measured), and per session a Procedure with its pain
     and hip extension Observations.
 
     ``dose`` defaults to the protocol's own (``dose_from_protocol``); ``include`` chooses the
-    sessions to export (for example leaving out demo sessions); ``generated_at`` (aware) is the
-    bundle's timestamp and decides whether a dose with an end date is still active.
+    sessions to export (for example leaving out demo sessions); ``check_ins`` are pain ratings
+    given outside sessions; ``generated_at`` (aware) is the bundle's timestamp and decides
+    whether a dose with an end date is still active.
     """
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     chosen = sorted((s for s in sessions if include(s)), key=lambda s: (s.started_at, s.id))
+    days = sorted(check_ins, key=lambda c: (c.recorded_at, c.id))
     return _Builder(patient, protocol, dose or dose_from_protocol(protocol), pose_model).build(
-        chosen, generated_at
+        chosen, days, generated_at
     )
 
 
@@ -130,7 +135,12 @@ class _Builder:
         """The id of this patient's ``kind`` resource for ``key``."""
         return resource_id(kind, key, patient_key=self.patient.key)
 
-    def build(self, sessions: Sequence[SessionRecord], generated_at: datetime) -> Bundle:
+    def build(
+        self,
+        sessions: Sequence[SessionRecord],
+        check_ins: Sequence[PainCheckIn],
+        generated_at: datetime,
+    ) -> Bundle:
         measured = any(_measured(s) for s in sessions)
         procedures: list[DomainResource] = []
         observations: list[DomainResource] = []
@@ -142,6 +152,7 @@ class _Builder:
                 self.hip_extension(session, side, value_deg)
                 for side, value_deg in extension.get(session.id, ())
             )
+        observations.extend(self.check_in(c) for c in check_ins)
         status = _plan_status(self.dose, generated_at.date())
         resources: list[DomainResource] = [
             self.patient_resource(),
@@ -153,7 +164,7 @@ class _Builder:
             *procedures,
             *observations,
         ]
-        ids = ",".join(sorted(s.id for s in sessions))
+        ids = ",".join(sorted([s.id for s in sessions] + [c.id for c in check_ins]))
         return Bundle(
             id=self.id("Bundle", ids),
             type="collection",
@@ -253,17 +264,46 @@ class _Builder:
         )
 
     def pain(self, session: SessionRecord, pain: PainRecord) -> Observation:
+        return self._pain_observation(
+            pain.id,
+            PAIN_TEXT[pain.moment],
+            pain.recorded_at,
+            pain.value,
+            part_of=self.id("Procedure", session.id),
+        )
+
+    def check_in(self, check_in: PainCheckIn) -> Observation:
+        return self._pain_observation(
+            check_in.id,
+            CHECK_IN_TEXT,
+            check_in.recorded_at,
+            check_in.value,
+            note=check_in.note,
+        )
+
+    def _pain_observation(
+        self,
+        record_id: str,
+        text: str,
+        at: datetime,
+        value: int,
+        *,
+        part_of: str | None = None,
+        note: str | None = None,
+    ) -> Observation:
+        note = (note or "").strip()
         return Observation(
-            id=self.id("Observation", pain.id),
-            identifier=_identifiers(pain.id),
+            id=self.id("Observation", record_id),
+            identifier=_identifiers(record_id),
             status="final",
             category=[_concept(codes.CATEGORY_SURVEY)],
-            code=_concept(codes.PAIN_SCORE, PAIN_TEXT[pain.moment]),
+            code=_concept(codes.PAIN_SCORE, text),
             subject=self._ref(self.patient_id),
-            partOf=[self._ref(self.id("Procedure", session.id))],
-            effectiveDateTime=pain.recorded_at,
+            partOf=[self._ref(part_of)] if part_of else None,
+            effectiveDateTime=at,
             performer=[self._ref(self.patient_id)],
-            valueInteger=pain.value,
+            valueInteger=value,
+            note=[Annotation(text=note)] if note else None,
         )
 
     def hip_extension(self, session: SessionRecord, side: Side, value_deg: float) -> Observation:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol as Interface
 
 from hipflex.domain.protocol import Protocol, Side
 
@@ -72,6 +73,23 @@ class PatientInput:
     def __post_init__(self) -> None:
         if not self.key.strip():
             raise ValueError("patient key must not be empty")
+
+
+class PainCheckIn(Interface):
+    """A 0–10 pain rating given outside any session (a day's check-in). Any object with these
+    attributes will do, such as storage's check-in record or the clinic's own row."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def value(self) -> int: ...
+
+    @property
+    def recorded_at(self) -> datetime: ...  # timezone-aware
+
+    @property
+    def note(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
