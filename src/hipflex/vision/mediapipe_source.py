@@ -237,7 +237,8 @@ def read_image(path: Path) -> ImageArray:
 
 
 class ImageFilesSource:
-    """Photos in static mode: one frame per file, timestamps 0, 1, 2 ... s.
+    """Photos in static mode: one frame per file, timestamps 0, 1, 2 ... s; each photo is
+    searched as :meth:`PoseEstimator.find_person` does (other scales, several people).
 
     A file that cannot be decoded raises :class:`MediaError` when it is reached.
     """
@@ -250,7 +251,7 @@ class ImageFilesSource:
         with PoseEstimator(static_images=True) as estimator:
             for index, path in enumerate(self._paths):
                 image = read_image(path)
-                pose = estimator.estimate(image, float(index))
+                pose = estimator.find_person(image, float(index)).pose
                 yield Frame(float(index), pose, image if self._keep_images else None, index)
 
 
