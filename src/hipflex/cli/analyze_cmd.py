@@ -141,6 +141,10 @@ def _render(result: AnalysisResult, as_json: bool, console: Console) -> None:
         if s.get("position_reason"):
             doubt = "unsure: " if s["in_position"] else ""
             line += f" ({doubt}{s['position_reason']})"
+        if s.get("found_by") not in (None, "as is"):
+            line += f"; person found {s['found_by']}"
+        if s.get("people_found", 1) > 1:
+            line += f"; {s['people_found']} people, the largest and most central checked"
     else:
         side = f"{s['kneeling_side']} knee down" if s.get("kneeling_side") else "side not told"
         line = (
