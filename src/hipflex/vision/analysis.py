@@ -33,6 +33,7 @@ from hipflex.vision.mediapipe_source import (
     iter_video_images,
     probe_video,
     read_image,
+    silence_native_stderr,
 )
 from hipflex.vision.person_search import ATTEMPTS, PersonSearch
 from hipflex.vision.pose import Pose
@@ -219,6 +220,8 @@ def _estimate_chunk(task: tuple[str, float, int, int]) -> list[Pose | None]:
     global _WORKER_ESTIMATOR
     path, fps, start, stop = task
     if _WORKER_ESTIMATOR is None:
+        if multiprocessing.parent_process() is not None:
+            silence_native_stderr()  # a pool worker: see silence_native_stderr
         _WORKER_ESTIMATOR = PoseEstimator(static_images=False)
     poses: list[Pose | None] = []
     for _, timestamp_s, image in iter_video_images(Path(path), fps, start, stop):

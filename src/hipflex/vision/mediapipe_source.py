@@ -81,6 +81,17 @@ def _native_stderr_muted() -> Iterator[None]:
         os.close(saved)
 
 
+def silence_native_stderr() -> None:
+    """Send this process's file descriptor 2 to /dev/null for good.
+
+    For pool workers only: MediaPipe's threads log whenever they like (under load, after any
+    muting window closes), and a worker has nothing to say to the user itself: its errors
+    travel back to the main process as exceptions."""
+    sys.stderr.flush()
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+
+
 def _flush_c_stdio() -> None:
     try:
         import ctypes
