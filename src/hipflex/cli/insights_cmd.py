@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from hipflex.cli.options import DataDirOption, JsonOption
+from hipflex.cli.options import DataDirOption, IncludeDemoOption, JsonOption
+from hipflex.insights.wording import plural
 
 if TYPE_CHECKING:
     from hipflex.insights.summary import Insights
@@ -36,9 +37,10 @@ def insights(
     protocol: ProtocolOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
+    include_demo: IncludeDemoOption = False,
 ) -> None:
     """Adherence, dose, hip extension trend and pain over the last weeks, in plain words."""
-    result = _build(data_dir, weeks, protocol)
+    result = _build(data_dir, weeks, protocol, include_demo)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return
@@ -63,10 +65,17 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html to write.")],
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="The patient's name, printed at the top (default: a line to fill in)."
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
+    include_demo: IncludeDemoOption = False,
 ) -> None:
-    """A one-to-two page report for a physiotherapist (PDF or self-contained HTML)."""
-    from hipflex.insights.report import ReportError, write_report
+    """A two-page report for a physiotherapist (PDF or self-contained HTML)."""
+    from hipflex.reports.write import ReportError, write_report
 
     if out.suffix.lower() not in (".pdf", ".html", ".htm"):
         raise ReportError(f"{out}: use a .pdf or .html file name")
@@ -76,17 +85,20 @@ def report(
             + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
             hint="choose a path in a folder you can write to",
         )
-    result = _build(data_dir, weeks, protocol)
-    write_report(result, out, datetime.now(UTC).astimezone())
+    result = _build(data_dir, weeks, protocol, include_demo)
+    write_report(result, out, datetime.now(UTC).astimezone(), name)
+    span = plural(weeks, "week")
     if result.empty:
-        typer.echo(f"Wrote {out} (no sessions in the last {weeks} weeks yet, so it is short).")
+        typer.echo(f"Wrote {out} (no sessions in the last {span} yet, so it is short).")
     else:
-        typer.echo(f"Wrote {out}: {result.sessions} sessions, {weeks} weeks.")
+        typer.echo(f"Wrote {out}: {plural(result.sessions, 'session')}, {span}.")
 
 
-def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insights:
-    from hipflex.insights.summary import build_insights
+def _build(
+    data_dir: Path | None, weeks: int, protocol_name: str | None, include_demo: bool
+) -> Insights:
     from hipflex.protocols.loader import load_protocol
+    from hipflex.services.history import insights_for
     from hipflex.settings import load_settings, resolve_data_dir
     from hipflex.storage.db import open_database
 
@@ -95,11 +107,10 @@ def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insi
     chosen = load_protocol(protocol_name or settings.default_protocol, directory)
     tz = _timezone(settings.reminders.timezone)
     today = datetime.now(UTC).astimezone(tz).date()
-    # A day of slack on each side: the window is cut by local date in build_insights.
-    start = datetime.combine(today - timedelta(days=7 * weeks), datetime.min.time(), tzinfo=UTC)
     with open_database(directory) as database:
-        sessions = database.repository.sessions_between(start, None)
-    return build_insights(sessions, chosen, today, tz, weeks=weeks)
+        return insights_for(
+            database.repository, chosen, today, tz, weeks=weeks, include_demo=include_demo
+        )
 
 
 def _timezone(name: str | None) -> tzinfo:

@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from hipflex.domain.protocol import Side
-from hipflex.insights.report import ReportError, chart_figures, write_report
+from hipflex.reports.charts import chart_figures
+from hipflex.reports.write import ReportError, write_report
 from hipflex.insights.summary import Insights, build_insights
 from hipflex.insights.synthetic import synthetic_session
 from hipflex.protocols.loader import load_protocol
