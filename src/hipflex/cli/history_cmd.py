@@ -259,9 +259,11 @@ def _print_stats(result: HistoryStats) -> None:
         f"Adherence{since}: {', '.join(dict.fromkeys(parts)) or 'no sessions yet'}",
         highlight=False,
     )
-    table = Table(
-        title=f"Last 7 days ({result.week_start:%a %d %b} – today), {result.protocol_name}"
+    console.print(
+        f"Last 7 days ({result.week_start:%a %d %b} – today) against {result.protocol_name}:",
+        highlight=False,
     )
+    table = Table()
     for column in ("side", "held", "dose", "done"):
         table.add_column(column)
     for side, dose in result.week.items():

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from hipflex.cli.options import DataDirOption, IncludeDemoOption, JsonOption
 from hipflex.insights.wording import plural
@@ -50,8 +52,12 @@ def insights(
         f"({result.protocol.title})",
         highlight=False,
     )
+    bullets = Table.grid(padding=(0, 1))  # a hanging indent: wrapped lines align with the text
+    bullets.add_column(no_wrap=True)
+    bullets.add_column()
     for sentence in result.sentences:
-        console.print(f"• {sentence}", highlight=False)
+        bullets.add_row("•", Text(sentence))
+    console.print(bullets)
     if not result.empty:
         console.print(
             "A printable version for your physiotherapist: "

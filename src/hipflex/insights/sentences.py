@@ -49,6 +49,8 @@ def summary_sentences(insights: Insights) -> list[str]:
 
 def adherence_sentence(insights: Insights, weeks: str) -> str:
     done = insights.days_done
+    if insights.active_days == 1 and insights.first_use == insights.today:
+        return "Your first session was today: welcome. The figures fill in from here."
     if insights.started_in_window and insights.first_use is not None:
         opening = f"Since your first session on {_day(insights.first_use)} you stretched on"
         total = insights.active_days
@@ -68,6 +70,15 @@ def adherence_sentence(insights: Insights, weeks: str) -> str:
 def dose_sentence(insights: Insights) -> str:
     dose = insights.protocol.weekly_dose_s()
     cap = insights.protocol.session_dose_s()
+    if insights.active_days == 1:
+        parts = [
+            f"{insights.counted_s(side):.0f} s on your {side.value} side"
+            for side in insights.protocol.sides
+        ]
+        return (
+            f"Today you held the stretch {' and '.join(parts)}, against a daily dose of {cap} s "
+            "per side."
+        )
     if insights.active_days < 7:
         parts = []
         for side in insights.protocol.sides:

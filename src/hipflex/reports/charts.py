@@ -31,6 +31,7 @@ CHART_TITLES = {
     "extension": "Hip extension per side (camera sessions)",
     "pain": "Pain (0–10) by date",
 }
+MIN_EXTENSION_SPAN_DEG = 10.0  # the y axis shows at least this range (twice the camera's error)
 CHART_HEIGHT_IN = {"adherence": 2.4, "dose": 3.0, "extension": 3.0, "pain": 3.0}
 
 
@@ -132,9 +133,10 @@ def draw_adherence(ax: Axes, insights: Insights) -> None:
     legend = "black = done, crossed = started"
     if any(day.before_start for day in insights.days):
         legend += ", dotted = before your first session"
-    ax.set_title(
-        f"{CHART_TITLES['adherence']}: {insights.days_done} of {insights.active_days}\n({legend})"
+    tally = (
+        f"{insights.days_done} of {insights.active_days}" if insights.active_days else "none yet"
     )
+    ax.set_title(f"{CHART_TITLES['adherence']}: {tally}\n({legend})")
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(length=0)
@@ -159,7 +161,11 @@ def draw_dose(ax: Axes, insights: Insights) -> None:
             hatch=style["hatch"],
             label=side.value,
         )
-        ax.bar_label(bars, labels=[f"{v:.0f}" for v in values], fontsize=7, padding=1)
+        labels = [
+            f"{v:.0f}" if w.active_days else ""
+            for v, w in zip(values, insights.week_doses, strict=True)
+        ]
+        ax.bar_label(bars, labels=labels, fontsize=7, padding=1)
     doses = [max((d.dose_s for d in w.sides.values()), default=0) for w in insights.week_doses]
     for position, dose in zip(positions, doses, strict=True):
         ax.hlines(dose, position - 0.45, position + 0.45, colors="black", linestyles=":", lw=1.4)
@@ -202,10 +208,17 @@ def draw_extension(ax: Axes, insights: Insights) -> None:
                 color=style["color"],
                 label=f"{side.value} trend {daily.slope.estimate:+.1f}°/week",
             )
+    values = [
+        p.hip_extension_deg for t in insights.range_of_motion.trends.values() for p in t.points
+    ]
+    if values and max(values) - min(values) < MIN_EXTENSION_SPAN_DEG:
+        # A few close values would fill the axis and look like a big change.
+        middle = (max(values) + min(values)) / 2
+        ax.set_ylim(middle - MIN_EXTENSION_SPAN_DEG / 2, middle + MIN_EXTENSION_SPAN_DEG / 2)
     ax.set_title(CHART_TITLES["extension"])
     ax.set_ylabel("hip extension (°)")
     _date_axis(ax, insights)
-    ax.legend(loc="best", fontsize=8)
+    _legend_below(ax)
 
 
 def draw_pain(ax: Axes, insights: Insights) -> None:
@@ -249,7 +262,7 @@ def draw_pain(ax: Axes, insights: Insights) -> None:
             label="mean of the week" if index == 0 else "_nolegend_",
         )
     _date_axis(ax, insights)
-    ax.legend(loc="upper right", fontsize=8)
+    _legend_below(ax)
 
 
 DRAWERS: dict[str, Callable[[Axes, Insights], None]] = {
@@ -288,8 +301,12 @@ def _date_axis(ax: Axes, insights: Insights) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
-    ax.set_xlabel("date")
     ax.grid(True, color="0.85")
+
+
+def _legend_below(ax: Axes) -> None:
+    """The legend under the date axis, where it never hides a point."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=4, fontsize=8, frameon=False)
 
 
 def _local(moment: datetime, insights: Insights) -> datetime:

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 A4_PORTRAIT_IN = (8.27, 11.69)
+LEFT_MARGIN = 0.07
+WRAP_CHARS = 108  # 8.5 pt text across the page's width
+LINE_STEP = 8.5 * 1.35 * 1.2 / (11.69 * 72)  # one line of 8.5 pt text, as a page fraction
 NOTES_SHOWN = 12
 CHART_HEIGHT = 0.28  # of the page, for a chart on page 2
-LINE_HEIGHT = 0.035  # of the page, for the line that replaces an empty chart
 
 
 def pdf_bytes(insights: Insights, generated_at: datetime, patient: str | None = None) -> bytes:
@@ -48,24 +50,34 @@ def _first_page(insights: Insights, generated_at: datetime, patient: str | None)
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=A4_PORTRAIT_IN)
-    figure.text(0.07, 0.955, "hipflex report", fontsize=18, weight="bold")
-    figure.text(0.07, 0.932, patient_line(patient), fontsize=11)
-    figure.text(
-        0.07, 0.913, f"{window_line(insights)} · generated {generated_at:%d %b %Y %H:%M}",
-        fontsize=9,
-    )  # fmt: skip
-    figure.text(0.07, 0.885, "Protocol", fontsize=12, weight="bold")
-    figure.text(0.07, 0.868, _wrap(protocol_line(insights), 100), fontsize=9, va="top")
-    figure.text(0.07, 0.825, "Summary", fontsize=12, weight="bold")
-    lines = "\n".join(_wrap(f"• {s}", 100, indent="   ") for s in insights.sentences)
-    figure.text(0.07, 0.808, lines, fontsize=8.5, va="top", linespacing=1.35)
-    draw_adherence(figure.add_axes((0.2, 0.29, 0.6, 0.25)), insights)
+    figure.text(LEFT_MARGIN, 0.955, "hipflex report", fontsize=18, weight="bold")
+    figure.text(LEFT_MARGIN, 0.932, patient_line(patient), fontsize=11)
+    top = _block(figure, 0.915, [window_line(insights), f"generated {generated_at:%d %b %Y %H:%M}"])
+    top = _heading(figure, top - 0.012, "Protocol")
+    top = _block(figure, top, [protocol_line(insights)])
+    top = _heading(figure, top - 0.012, "Summary")
+    top = _block(figure, top, [f"• {s}" for s in insights.sentences], indent="   ")
+    # The calendar takes what the summary leaves above the dose chart (it keeps its aspect).
+    calendar_top = min(0.56, top - 0.045)
+    draw_adherence(figure.add_axes((0.2, 0.3, 0.6, max(calendar_top - 0.3, 0.12))), insights)
     if has_data(insights, "dose"):
-        draw_dose(figure.add_axes((0.1, 0.05, 0.82, 0.19)), insights)
+        draw_dose(figure.add_axes((0.1, 0.07, 0.82, 0.17)), insights)
     else:
-        figure.text(0.07, 0.2, missing_data_lines(insights)["dose"], fontsize=10)
+        figure.text(LEFT_MARGIN, 0.2, missing_data_lines(insights)["dose"], fontsize=10)
     figure.text(0.93, 0.015, "page 1 of 2", fontsize=8, ha="right")
     return figure
+
+
+def _heading(figure: Figure, top: float, text: str) -> float:
+    figure.text(LEFT_MARGIN, top, text, fontsize=12, weight="bold", va="top")
+    return top - 0.022
+
+
+def _block(figure: Figure, top: float, paragraphs: list[str], indent: str = "") -> float:
+    """Wrapped paragraphs from ``top`` down; returns where the next block can start."""
+    lines = [line for p in paragraphs for line in _wrap(p, WRAP_CHARS, indent).splitlines()]
+    figure.text(LEFT_MARGIN, top, "\n".join(lines), fontsize=8.5, va="top", linespacing=1.35)
+    return top - LINE_STEP * len(lines)
 
 
 def _second_page(insights: Insights) -> Figure:
@@ -76,12 +88,11 @@ def _second_page(insights: Insights) -> Figure:
     top = 0.95
     for key, draw in (("extension", draw_extension), ("pain", draw_pain)):
         if key in missing:
-            figure.text(0.07, top - 0.02, missing[key], fontsize=10)
-            top -= LINE_HEIGHT
+            top = _block(figure, top, [missing[key]]) - 0.03
             continue
         draw(figure.add_axes((0.1, top - CHART_HEIGHT, 0.82, CHART_HEIGHT - 0.01)), insights)
         top -= CHART_HEIGHT + 0.08
-    figure.text(0.07, top - 0.02, "Notes", fontsize=12, weight="bold")
+    figure.text(LEFT_MARGIN, top - 0.02, "Notes", fontsize=12, weight="bold")
     if insights.notes:
         notes = "\n".join(
             _wrap(f"{n.day:%d %b}: {n.text}", 100, indent="   ")
@@ -91,7 +102,7 @@ def _second_page(insights: Insights) -> Figure:
             notes = f"(the last {NOTES_SHOWN} of {len(insights.notes)} notes)\n" + notes
     else:
         notes = "No notes in this period."
-    figure.text(0.07, top - 0.035, notes, fontsize=9, va="top", linespacing=1.4)
+    figure.text(LEFT_MARGIN, top - 0.035, notes, fontsize=9, va="top", linespacing=1.4)
     figure.text(0.93, 0.015, "page 2 of 2", fontsize=8, ha="right")
     return figure
 
