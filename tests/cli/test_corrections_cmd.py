@@ -59,7 +59,7 @@ def test_bad_edits_exit_2_and_change_nothing(
 ) -> None:
     session_id = seed(tmp_path, datetime.now(UTC) - timedelta(hours=1))
     before = stored(tmp_path, session_id)
-    code, out, err = cli("session", "edit", session_id[:8], *args, "--data-dir", str(tmp_path))
+    code, _out, err = cli("session", "edit", session_id[:8], *args, "--data-dir", str(tmp_path))
     assert code == 2 and words in err and "Traceback" not in err
     assert stored(tmp_path, session_id) == before
 

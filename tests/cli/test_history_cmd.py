@@ -329,14 +329,16 @@ def test_demo_sessions_are_listed_but_not_counted(run: Run, tmp_path: Path) -> N
     real = seed(tmp_path, midnight + timedelta(minutes=1))
     demo = seed(tmp_path, midnight + timedelta(minutes=30))
     with open_database(tmp_path) as database:
-        database.repository.correct_session(
-            demo, SessionCorrection(demo=True), datetime.now(UTC)
-        )
-    code, out, _ = run("history", "--data-dir", str(tmp_path))
+        database.repository.correct_session(demo, SessionCorrection(demo=True), datetime.now(UTC))
+    code, out, err = run("history", "--data-dir", str(tmp_path))
+    assert code == 0, err
     assert "completed, demo" in out
-    code, out, _ = run("history", "--json", "--data-dir", str(tmp_path))
+    code, out, err = run("history", "--json", "--data-dir", str(tmp_path))
+    assert code == 0, err
     assert {s["id"]: s["demo"] for s in json.loads(out)} == {real: False, demo: True}
-    code, out, _ = run("stats", "--json", "--data-dir", str(tmp_path))
+    code, out, err = run("stats", "--json", "--data-dir", str(tmp_path))
+    assert code == 0, err
     assert json.loads(out)["today"]["sessions"] == 1
-    code, out, _ = run("stats", "--json", "--include-demo", "--data-dir", str(tmp_path))
+    code, out, err = run("stats", "--json", "--include-demo", "--data-dir", str(tmp_path))
+    assert code == 0, err
     assert json.loads(out)["today"]["sessions"] == 2

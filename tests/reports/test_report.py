@@ -3,19 +3,19 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from itertools import pairwise
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from hipflex.domain.protocol import Side
-from hipflex.reports.charts import chart_figures
-from hipflex.reports.write import ReportError, write_report
 from hipflex.insights.summary import Insights, build_insights
 from hipflex.insights.synthetic import synthetic_session
 from hipflex.protocols.loader import load_protocol
+from hipflex.reports.charts import chart_figures
+from hipflex.reports.write import ReportError, write_report
 
 TODAY = date(2026, 3, 29)
 FIRST = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)

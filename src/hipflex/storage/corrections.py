@@ -8,6 +8,7 @@ correcting commands call, so nothing deleted lingers in the file for long.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,9 +39,9 @@ UNCHANGED = Unchanged.UNCHANGED
 class SessionCorrection:
     """What to change in a session. ``None`` removes a pain rating or the note."""
 
-    pain_before: int | None | Unchanged = UNCHANGED
-    pain_after: int | None | Unchanged = UNCHANGED
-    note: str | None | Unchanged = UNCHANGED  # replaces the session's notes with this one
+    pain_before: int | Unchanged | None = UNCHANGED
+    pain_after: int | Unchanged | None = UNCHANGED
+    note: str | Unchanged | None = UNCHANGED  # replaces the session's notes with this one
     demo: bool | Unchanged = UNCHANGED
 
     @property
@@ -213,7 +214,7 @@ class CorrectionsMixin:
 def unique_prefix_length(ids: list[str], minimum: int = SHORT_ID_MIN_CHARS) -> int:
     """The shortest length ≥ ``minimum`` at which every id in the sorted ``ids`` differs."""
     length = minimum
-    for first, second in zip(ids, ids[1:], strict=False):
+    for first, second in itertools.pairwise(ids):
         common = 0
         for a, b in zip(first, second, strict=False):
             if a != b:
