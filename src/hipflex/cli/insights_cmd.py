@@ -68,29 +68,45 @@ def insights(
 
 
 def report(
-    out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html to write.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="FILE.pdf or FILE.html to write.")
+    ] = None,
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
     name: Annotated[
         str | None,
         typer.Option(
-            "--name", help="The patient's name, printed at the top (default: a line to fill in)."
+            "--name",
+            help="The patient's name, printed at the top of the report (default: a line to "
+            "fill in) and put in the FHIR bundle.",
         ),
     ] = None,
     data_dir: DataDirOption = None,
     include_demo: IncludeDemoOption = False,
+    fhir: Annotated[
+        Path | None,
+        typer.Option("--fhir", help="Also (or only) write a FHIR R4B Bundle, FILE.json."),
+    ] = None,
 ) -> None:
-    """A two-page report for a physiotherapist (PDF or self-contained HTML)."""
+    """A two-page report for a physiotherapist (PDF or self-contained HTML), and/or the same
+    weeks as a FHIR bundle for clinical records systems."""
     from hipflex.reports.write import ReportError, write_report
 
-    if out.suffix.lower() not in (".pdf", ".html", ".htm"):
-        raise ReportError(f"{out}: use a .pdf or .html file name")
-    if not out.parent.exists() or out.is_dir():
-        raise ReportError(
-            f"cannot write {out}: "
-            + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
-            hint="choose a path in a folder you can write to",
-        )
+    if out is None and fhir is None:
+        raise ReportError("nothing to write", hint="give --out FILE.pdf, --fhir FILE.json or both")
+    if out is not None:
+        if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+            raise ReportError(f"{out}: use a .pdf or .html file name")
+        if not out.parent.exists() or out.is_dir():
+            raise ReportError(
+                f"cannot write {out}: "
+                + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
+                hint="choose a path in a folder you can write to",
+            )
+    if fhir is not None:
+        _export_fhir(fhir, data_dir, weeks, protocol, name, include_demo)
+    if out is None:
+        return
     result = _build(data_dir, weeks, protocol, include_demo)
     write_report(result, out, datetime.now(UTC).astimezone(), name)
     span = plural(weeks, "week")
@@ -98,6 +114,31 @@ def report(
         typer.echo(f"Wrote {out} (no sessions in the last {span} yet, so it is short).")
     else:
         typer.echo(f"Wrote {out}: {plural(result.sessions, 'session')}, {span}.")
+
+
+def _export_fhir(
+    path: Path,
+    data_dir: Path | None,
+    weeks: int,
+    protocol_name: str | None,
+    name: str | None,
+    include_demo: bool,
+) -> None:
+    from hipflex.fhir.local_export import export_local_bundle
+
+    result = export_local_bundle(
+        path,
+        data_dir=data_dir,
+        weeks=weeks,
+        protocol_name=protocol_name,
+        patient_name=name,
+        now=datetime.now(UTC).astimezone(),
+        include=None if include_demo else (lambda session: not session.demo),
+    )
+    typer.echo(
+        f"Wrote {result.path}: FHIR R4B bundle, {plural(result.sessions, 'session')} "
+        f"({result.resources} resources), {plural(weeks, 'week')}."
+    )
 
 
 def _build(

@@ -20,7 +20,8 @@ from hipflex.domain.events import SessionStatus
 from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import SessionRecord
 from hipflex.insights.dose import SideDose, daily_seconds, week_dose
-from hipflex.insights.scope import counted_sessions, first_use_day, local_day
+from hipflex.insights.scope import counted_sessions, first_use_day
+from hipflex.insights.scope import local_day as local_day  # re-exported: callers import it here
 from hipflex.insights.weeks import days_from, week_ending
 
 
