@@ -74,7 +74,9 @@ def pinned_version(lockfile: Path) -> str:
         raise PoseAssetsError(f"{lockfile}: no pinned {PACKAGE_NAME} ({exc})") from None
 
 
-def vendor(package_dir: Path, dest: Path = VENDOR_DIR, *, expected_version: str | None = None) -> PoseAssets:
+def vendor(
+    package_dir: Path, dest: Path = VENDOR_DIR, *, expected_version: str | None = None
+) -> PoseAssets:
     """Copy the needed files from ``package_dir`` (node_modules/@mediapipe/pose) to ``dest``.
 
     The manifest is written last, so a copy interrupted half-way is never taken as complete.
