@@ -168,8 +168,8 @@ export function landmarkMessage(result) {
 
 const STATS_WINDOW = 300;
 
-// Runs the pose on every new frame of a playing video, one at a time: a frame that arrives
-// while the model is busy is skipped (counted), so results are never queued behind.
+// Runs the pose on every new frame of a playing video, one at a time: while the model is busy
+// only the newest frame waits (older ones are skipped), so results never queue up.
 // requestVideoFrameCallback paces it at the camera's rate; requestAnimationFrame where absent.
 export class VideoPoseLoop {
   constructor(video, pose, onResult) {
@@ -179,7 +179,9 @@ export class VideoPoseLoop {
     this.running = false;
     this.busy = false;
     this.lastMediaTime = -1;
-    this.stats = { frames: 0, skipped: 0, failures: 0, startedMs: 0, inferenceMs: [] };
+    this.waitingMs = null;
+    this.lastPresented = null;
+    this.stats = { offered: 0, frames: 0, failures: 0, startedMs: 0, inferenceMs: [] };
   }
 
   start() {
@@ -204,43 +206,64 @@ export class VideoPoseLoop {
 
   frame(now, metadata) {
     if (!this.running) return;
+    // presentedFrames counts every frame the video showed, also those that came and went
+    // while the model held the page's thread.
+    if (metadata && typeof metadata.presentedFrames === "number") {
+      if (this.lastPresented !== null) {
+        this.stats.offered += Math.max(0, metadata.presentedFrames - this.lastPresented);
+      }
+      this.lastPresented = metadata.presentedFrames;
+    }
     const mediaTime = metadata ? metadata.mediaTime : this.video.currentTime;
-    const fresh = mediaTime !== this.lastMediaTime && this.video.readyState >= 2;
-    if (fresh && this.busy) this.stats.skipped += 1;
-    if (fresh && !this.busy) {
+    if (mediaTime !== this.lastMediaTime && this.video.readyState >= 2) {
       this.lastMediaTime = mediaTime;
       // captureTime is when the camera took the frame (same clock as performance.now()).
       const capturedMs = metadata && metadata.captureTime ? metadata.captureTime : now;
-      this.busy = true;
-      this.pose
-        .estimate(this.video, capturedMs)
-        .then((result) => {
-          if (!result) return;
-          this.stats.frames += 1;
-          const times = this.stats.inferenceMs;
-          times.push(result.inferenceMs);
-          if (times.length > STATS_WINDOW) times.shift();
-          if (this.running) this.onResult(result);
-        })
-        .catch(() => {
-          this.stats.failures += 1;
-        })
-        .finally(() => {
-          this.busy = false;
-        });
+      if (this.busy) {
+        this.waitingMs = capturedMs; // the newest frame waits for the model; older ones are skipped
+      } else {
+        this.process(capturedMs);
+      }
     }
     this.schedule();
   }
 
-  // Frames processed per second since start, and inference time percentiles (ms).
+  process(capturedMs) {
+    this.busy = true;
+    this.pose
+      .estimate(this.video, capturedMs)
+      .then((result) => {
+        if (!result) return;
+        this.stats.frames += 1;
+        const times = this.stats.inferenceMs;
+        times.push(result.inferenceMs);
+        if (times.length > STATS_WINDOW) times.shift();
+        if (this.running) this.onResult(result);
+      })
+      .catch(() => {
+        this.stats.failures += 1;
+      })
+      .finally(() => {
+        this.busy = false;
+        // The video element shows the newest frame: run on it at once rather than wait for
+        // the next one, so a slow model still keeps up as well as it can.
+        const waiting = this.waitingMs;
+        this.waitingMs = null;
+        if (waiting !== null && this.running) this.process(waiting);
+      });
+  }
+
+  // Frames the camera offered and the model processed per second since start, and the
+  // model's time per frame (p50, p95, ms; the last STATS_WINDOW frames).
   summary() {
     const elapsedS = (performance.now() - this.stats.startedMs) / 1000;
     const sorted = [...this.stats.inferenceMs].sort((a, b) => a - b);
     const pick = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
     return {
       frames: this.stats.frames,
-      skipped: this.stats.skipped,
+      skipped: Math.max(0, this.stats.offered - this.stats.frames),
       failures: this.stats.failures,
+      offeredPerS: elapsedS > 0 ? this.stats.offered / elapsedS : 0,
       framesPerS: elapsedS > 0 ? this.stats.frames / elapsedS : 0,
       inferenceP50Ms: pick(0.5),
       inferenceP95Ms: pick(0.95),
