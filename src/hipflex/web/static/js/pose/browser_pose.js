@@ -260,6 +260,7 @@ export class VideoPoseLoop {
     const sorted = [...this.stats.inferenceMs].sort((a, b) => a - b);
     const pick = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
     return {
+      offered: this.stats.offered,
       frames: this.stats.frames,
       skipped: Math.max(0, this.stats.offered - this.stats.frames),
       failures: this.stats.failures,
