@@ -68,8 +68,8 @@ def recording_posts(app: Any, posts: list[dict[str, str]]) -> Any:
     return recorder
 
 
-def run_server(data_dir: Path, speed: float) -> RunningServer:
-    app = create_app(data_dir, speed=speed)
+def run_server(data_dir: Path, speed: float, **app_options: Any) -> RunningServer:
+    app = create_app(data_dir, speed=speed, **app_options)
     posts: list[dict[str, str]] = []
     port = free_port()
     config = uvicorn.Config(
@@ -96,10 +96,12 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     """Start a server at a given speed (call it once per test)."""
     servers: list[RunningServer] = []
 
-    def start(speed: float = 50.0, data_dir: Path | None = None) -> RunningServer:
+    def start(
+        speed: float = 50.0, data_dir: Path | None = None, **app_options: Any
+    ) -> RunningServer:
         directory = data_dir or tmp_path / f"data-{len(servers)}"
         directory.mkdir(parents=True, exist_ok=True)
-        running = run_server(directory, speed)
+        running = run_server(directory, speed, **app_options)
         servers.append(running)
         return running
 
