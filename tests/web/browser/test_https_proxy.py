@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,9 +49,10 @@ https://{name}:{port} {{
 def caddy_in_front(
     start_server: Callable[..., RunningServer], tmp_path: Path
 ) -> Iterator[tuple[RunningServer, str]]:
-    caddy = shutil.which("caddy")
+    beside_python = Path(sys.executable).parent / "caddy"
+    caddy = shutil.which("caddy") or (str(beside_python) if beside_python.exists() else None)
     if caddy is None:
-        pytest.fail("caddy is not installed (scripts/ensure-system-packages installs it)")
+        pytest.fail("caddy is missing: scripts/ensure-system-packages puts it in .venv/bin")
     server = start_server(speed=200, allowed_hosts={*LOOPBACK_HOSTS, NAME}, trusted_proxy=True)
     upstream = server.url.rsplit(":", 1)[1]
     port = free_port()
