@@ -40,7 +40,7 @@ BODY_LANDMARKS = (
 # side, as the Python adapter scales photos, then one static-image pass of the browser model.
 BROWSER_ESTIMATE_JS = """
 async ([dataUrls, maxSidePx]) => {
-  const { BrowserPose } = await import("/static/js/pose/browser_pose.js");
+  const { BrowserPose, landmarkMessage } = await import("/static/js/pose/browser_pose.js");
   const pose = window.__parityPose || (window.__parityPose = await BrowserPose.load({ staticImages: true }));
   const results = [];
   for (const url of dataUrls) {
@@ -56,7 +56,8 @@ async ([dataUrls, maxSidePx]) => {
     g.drawImage(image, 0, 0, canvas.width, canvas.height);
     const result = await pose.estimate(canvas);
     results.push({ landmarks: result.landmarks, inferenceMs: result.inferenceMs,
-                   cpuInference: pose.cpuInference });
+                   cpuInference: pose.cpuInference,
+                   message: JSON.stringify(landmarkMessage(result)) });
   }
   return results;
 }
@@ -114,6 +115,7 @@ class PhotoParity:
     browser: Pose | None
     python: Pose | None
     browser_inference_ms: float
+    message: str  # what the page would send the server for this frame
 
     @property
     def distance(self) -> float | None:
@@ -143,5 +145,9 @@ def run_parity(page: Any, photos: list[Path]) -> list[PhotoParity]:
             python = estimator.estimate(image, 0.0)
             rows = result["landmarks"]
             browser = None if rows is None else pose_from_normalised(rows, width_px, height_px)
-            parity.append(PhotoParity(path.name, browser, python, float(result["inferenceMs"])))
+            parity.append(
+                PhotoParity(
+                    path.name, browser, python, float(result["inferenceMs"]), result["message"]
+                )
+            )
     return parity

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from tests.web.browser.conftest import (
     CHROMIUM,
@@ -25,6 +26,7 @@ from tests.web.browser.conftest import (
 from tests.web.browser.pose_parity import run_parity
 from tests.web.browser.test_camera_mode import write_y4m
 
+from hipflex.web.landmark_message import parse_landmark_message
 from hipflex.web.pose_assets import installed
 
 pytestmark = pytest.mark.browser
@@ -109,6 +111,15 @@ def test_browser_model_agrees_with_the_python_wheel_on_real_photos(
         assert result.distance is not None
         assert result.distance <= MAX_MEDIAN_GAP_LEG_LENGTHS, (result.name, result.distance)
         assert result.in_position_browser == result.in_position_python, result.name
+        # The page's message for this frame passes the server's validator, landmarks intact.
+        message = parse_landmark_message(result.message)
+        assert message.landmarks is not None
+        assert np.allclose(
+            message.landmarks[:, :2],
+            result.browser.image_xy_px
+            / [result.browser.image_width_px, result.browser.image_height_px],
+            atol=2 / min(message.width_px, message.height_px),
+        )
     # The photos are not all alike: the verdicts compared include both answers.
     assert {r.in_position_python for r in results} == {True, False}
     assert statistics.median(r.distance or 0.0 for r in results) < 0.02
