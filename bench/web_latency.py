@@ -301,23 +301,29 @@ def run_parity(url: str) -> None:
         page.goto(f"{url}/camera-check")
         results = parity(page, photos)
         browser.close()
-    agree = 0
+    agree = close = close_agree = 0
     distances = []
-    print(f"{'photo':52s}{'gap':>8s}  python  browser")
+    print("gaps between the two models' body landmarks, in leg lengths; in_position verdicts")
+    print(f"{'photo':52s}{'median':>8s}{'max':>8s}  python  browser")
     for r in results:
-        gap = r.distance
+        gap, worst = r.distance, r.max_distance
         if gap is not None:
             distances.append(gap)
         same = r.in_position_python == r.in_position_browser
         agree += same
+        if worst is not None and worst <= 0.10:
+            close += 1
+            close_agree += same
         print(
-            f"{r.name:52s}{'-' if gap is None else f'{gap:.4f}':>8s}  {r.in_position_python!s:6s}  "
+            f"{r.name:52s}{'-' if gap is None else f'{gap:.4f}':>8s}"
+            f"{'-' if worst is None else f'{worst:.3f}':>8s}  {r.in_position_python!s:6s}  "
             f"{r.in_position_browser!s:6s}{'' if same else '  differs'}"
         )
     print(
         f"in_position agrees on {agree} of {len(results)} photos; median body-landmark gap "
         f"{statistics.median(distances):.4f} leg lengths (p95 {percentile(distances, 0.95):.4f}, "
-        f"max {max(distances):.4f})"
+        f"max {max(distances):.4f}); every landmark within 0.10 on {close} photos, "
+        f"verdicts agree on {close_agree} of them"
     )
 
 

@@ -102,11 +102,11 @@ def leg_length_px(pose: Pose) -> float:
     )
 
 
-def body_distance(browser: Pose, python: Pose) -> float:
-    """Median distance between the two poses' body landmarks, in leg lengths (Python's)."""
+def body_gaps(browser: Pose, python: Pose) -> list[float]:
+    """Distance between the two poses' body landmarks, in leg lengths (Python's pose)."""
     indices = [int(landmark) for landmark in BODY_LANDMARKS]
     gaps = np.linalg.norm(browser.image_xy_px[indices] - python.image_xy_px[indices], axis=1)
-    return float(statistics.median(gaps.tolist())) / leg_length_px(python)
+    return [float(gap) / leg_length_px(python) for gap in gaps]
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,17 @@ class PhotoParity:
 
     @property
     def distance(self) -> float | None:
+        """Median body-landmark gap, in leg lengths."""
         if self.browser is None or self.python is None:
             return None
-        return body_distance(self.browser, self.python)
+        return statistics.median(body_gaps(self.browser, self.python))
+
+    @property
+    def max_distance(self) -> float | None:
+        """Largest body-landmark gap, in leg lengths."""
+        if self.browser is None or self.python is None:
+            return None
+        return max(body_gaps(self.browser, self.python))
 
     @property
     def in_position_browser(self) -> bool:

@@ -33,8 +33,11 @@ pytestmark = pytest.mark.browser
 
 # A handful of real photos from several sources: people in the half-kneeling stretch, and
 # people in other poses (lunges standing up, yoga, split squats). Over all 89 photos of
-# ../shared/media the verdicts agree on 87 (bench/web_latency.py --parity prints the table);
-# the two that differ measure within a degree or two of a form threshold.
+# ../shared/media (bench/web_latency.py --parity prints the table), every body landmark is
+# within 10 % of a leg length on 77 photos, and the verdicts agree on all 77; on the other 12
+# one landmark or more differs more, and on two of them (pos_gemmahaylett_1.jpg,
+# pos_frame_vcproj_lunges1_f0243.png) the two models put the kneeling knee 22-25 % of a leg
+# apart, which flips the knee-on-the-floor test: 87 of 89 verdicts agree in all.
 PARITY_PHOTOS = [
     "pos_steve_hip_flexor_stretch.jpg",
     "pos_fedb_kneeling_hip_flexor_0.jpg",
@@ -47,10 +50,12 @@ PARITY_PHOTOS = [
     "neg_karagia_1.jpg",
     "neg_manoj_downward_dog12.jpg",
 ]
-# Tolerance: on each photo, the median distance between the two models' body landmarks
-# (shoulders, hips, knees, ankles, heels, toes) is at most 3 % of the person's leg length
-# (hip to knee to ankle, as the Python model sees it). Measured: 0.5 % to 1.6 %.
+# Tolerance, on each photo, for the distance between the two models' body landmarks
+# (shoulders, hips, knees, ankles, heels, toes) in leg lengths (hip to knee to ankle, as the
+# Python model sees it): median at most 3 % (measured 0.5 % to 1.4 %), every one at most 10 %
+# (measured 1.9 % to 5.0 %).
 MAX_MEDIAN_GAP_LEG_LENGTHS = 0.03
+MAX_GAP_LEG_LENGTHS = 0.10
 
 
 def poll(page: Any, expression: str, done: Callable[[Any], bool], timeout_s: float = 30) -> Any:
@@ -110,6 +115,8 @@ def test_browser_model_agrees_with_the_python_wheel_on_real_photos(
         assert result.python is not None and result.browser is not None, result.name
         assert result.distance is not None
         assert result.distance <= MAX_MEDIAN_GAP_LEG_LENGTHS, (result.name, result.distance)
+        assert result.max_distance is not None
+        assert result.max_distance <= MAX_GAP_LEG_LENGTHS, (result.name, result.max_distance)
         assert result.in_position_browser == result.in_position_python, result.name
         # The page's message for this frame passes the server's validator, landmarks intact.
         message = parse_landmark_message(result.message)
