@@ -22,15 +22,14 @@ $(STAMP): pyproject.toml
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
-$(POSE_ASSETS): $(NODE_STAMP) src/hipflex/web/pose_assets.py | $(STAMP)
-	$(BIN)/python -m hipflex.web.pose_assets $(POSE_PACKAGE) package-lock.json
+$(POSE_ASSETS): $(NODE_STAMP) src/hipflex/web/pose_assets.py scripts/vendor-pose-assets | $(STAMP)
+	$(BIN)/python scripts/vendor-pose-assets $(POSE_PACKAGE) package-lock.json
 
 web-assets: $(POSE_ASSETS)
 
 run: $(STAMP)
 ifeq ($(NPM),)
-	@echo "npm not found: in-browser pose is off, the page sends camera frames to hipflex instead."
-	@echo "(install Node.js with npm and run make run again to keep frames on the device)"
+	@[ -f $(POSE_ASSETS) ] || echo "npm not found: in-browser pose is off, the page sends camera frames to hipflex instead (install Node.js with npm and run make run again to keep frames on the device)."
 else
 	@$(MAKE) --no-print-directory web-assets || echo "in-browser pose files could not be installed: the page uses the server-side pose path."
 endif

@@ -7,7 +7,7 @@ serves them from its own origin, so nothing comes from a CDN and nothing is down
 session runs. A wheel built after ``make`` carries the copy; without it (no npm on the
 machine) the manifest is missing and the page uses the server-side pose path instead.
 
-Run ``python -m hipflex.web.pose_assets NODE_MODULES_PACKAGE_DIR`` to (re)build the copy.
+``make web-assets`` (re)builds the copy (``scripts/vendor-pose-assets`` calls :func:`main`).
 """
 
 from __future__ import annotations
@@ -124,9 +124,9 @@ def installed(dest: Path = VENDOR_DIR) -> PoseAssets | None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m hipflex.web.pose_assets PACKAGE_DIR [LOCKFILE]``: build the vendored copy."""
+    """``scripts/vendor-pose-assets PACKAGE_DIR [LOCKFILE]``: build the vendored copy."""
     if not argv:
-        print("usage: python -m hipflex.web.pose_assets PACKAGE_DIR [LOCKFILE]", file=sys.stderr)
+        print("usage: scripts/vendor-pose-assets PACKAGE_DIR [LOCKFILE]", file=sys.stderr)
         return 2
     try:
         expected = pinned_version(Path(argv[1])) if len(argv) > 1 else None
