@@ -1,82 +1,73 @@
 """Record landmark fixtures (JSON, no pixels) from ../shared/media into tests/fixtures/landmarks.
 
-Run: .venv/bin/python bench/record_fixtures.py
-Photos: one recording per file (static mode) with the human label from labels.csv.
-Videos: a few clips in tracking mode, every frame processed, landmarks kept at ~10 fps.
+Run: .venv/bin/python bench/record_fixtures.py [--refresh]
+Photos: one recording per file, found as ``hipflex analyze`` finds a person (static mode,
+attempts at other scales, several people), with the human label from labels.csv and how the
+person was found. Videos: a few clips in tracking mode, every frame processed, landmarks kept
+at 5-15 fps. World (metric) landmarks are kept: the position check uses their depth.
+The model is run through bench/media_landmarks.py, whose cache in bench/out/ is reused.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from hipflex.vision.mediapipe_source import ImageFilesSource, VideoFileSource
-from hipflex.vision.pose import Frame
-from hipflex.vision.replay import recording_to_dict
+from media_landmarks import MEDIA, photo_recordings, video_recording
 
 ROOT = Path(__file__).resolve().parents[1]
-MEDIA = ROOT / ".." / "shared" / "media"
 OUT = ROOT / "tests" / "fixtures" / "landmarks"
-VIDEOS = {"vcproj_lunges1.mp4": 10.0, "rnhrn_lunges.mp4": 10.0, "alishbah_yoga_standing.mp4": 5.0}
+# Clip -> frames per second kept in the fixture.
+VIDEOS = {
+    "vcproj_lunges1.mp4": 12.5,
+    "rnhrn_lunges.mp4": 10.0,
+    "alishbah_yoga_standing.mp4": 5.0,
+    "vid_techbusa_1.mp4": 15.0,
+    "vid_tomnotchymk_1.mp4": 12.0,
+    "vid_likithmeruvu_1.mp4": 6.0,
+}
 
 
-def _compact(recording: dict[str, object], keep_world: bool) -> dict[str, object]:
-    for frame in recording["frames"]:  # type: ignore[attr-defined]
+def _compact(recording: dict[str, Any]) -> dict[str, Any]:
+    recording = {k: v for k, v in recording.items() if k != "stamp"}
+    for frame in recording["frames"]:
         pose = frame["pose"]
         if pose is not None:
             pose["vis"] = [round(v, 2) for v in pose["vis"]]
-            if not keep_world:
-                pose["world"] = None
     return recording
 
 
-def record_images() -> None:
-    labels = {row["file"]: row for row in csv.DictReader((MEDIA / "labels.csv").open())}
-    paths = sorted((MEDIA / "images").iterdir())
+def record_images(refresh: bool) -> None:
     (OUT / "images").mkdir(parents=True, exist_ok=True)
-    for path, frame in zip(paths, ImageFilesSource(paths, keep_images=True), strict=True):
-        assert frame.image is not None
-        height_px, width_px = frame.image.shape[:2]
-        frame = Frame(0.0, None if frame.pose is None else frame.pose.with_timestamp(0.0))
-        recording = recording_to_dict(
-            [frame], source=path.name, fps=0.0, width_px=width_px, height_px=height_px
-        )
-        row = labels.get(path.name, {})
-        recording["label"] = {
-            "in_position": row.get("in_position") == "1",
-            "kneeling_side": row.get("kneeling_side") or "unknown",
-        }
-        target = OUT / "images" / f"{path.stem}.json"
-        target.write_text(json.dumps(_compact(recording, True), separators=(",", ":")))
-    print(f"{len(paths)} photos -> {OUT / 'images'}")
+    recordings = photo_recordings(refresh=refresh)
+    for name, recording in recordings.items():
+        target = OUT / "images" / f"{Path(name).stem}.json"
+        target.write_text(json.dumps(_compact(recording), separators=(",", ":")))
+    print(f"{len(recordings)} photos -> {OUT / 'images'}")
 
 
-def record_videos() -> None:
+def record_videos(refresh: bool) -> None:
     (OUT / "video").mkdir(parents=True, exist_ok=True)
     for name, keep_fps in VIDEOS.items():
-        source = VideoFileSource(MEDIA / "video" / name, keep_images=False)
-        step = max(1, round(source.info.fps / keep_fps))
-        frames = [f for f in source if f.index % step == 0]
-        recording = recording_to_dict(
-            frames,
-            source=name,
-            fps=source.info.fps / step,
-            width_px=source.info.width_px,
-            height_px=source.info.height_px,
-        )
+        recording = video_recording(name, refresh=refresh)
+        step = max(1, round(float(recording["fps"]) / keep_fps))
+        recording = dict(recording)
+        recording["frames"] = recording["frames"][::step]
+        recording["fps"] = float(recording["fps"]) / step
         target = OUT / "video" / f"{Path(name).stem}.json"
-        target.write_text(json.dumps(_compact(recording, False), separators=(",", ":")))
-        print(f"{name}: {len(frames)} frames -> {target}")
+        target.write_text(json.dumps(_compact(recording), separators=(",", ":")))
+        print(f"{name}: {len(recording['frames'])} frames -> {target}")
 
 
 def main() -> int:
     if not MEDIA.is_dir():
         print(f"no media at {MEDIA}", file=sys.stderr)
         return 1
-    record_images()
-    record_videos()
+    refresh = "--refresh" in sys.argv[1:]
+    record_images(refresh)
+    record_videos(refresh)
     return 0
 
 

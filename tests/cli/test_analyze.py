@@ -128,5 +128,39 @@ def test_real_command_keeps_mediapipe_start_up_noise_off_the_terminal(
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "in position (good)" in result.stdout
+    assert "in position: good form" in result.stdout
     assert "XNNPACK" not in result.stderr and "W0000" not in result.stderr
+
+
+def test_an_image_declaring_32000_px_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    import struct
+
+    import cv2
+    import numpy as np
+
+    _, encoded = cv2.imencode(".jpg", np.zeros((16, 16, 3), np.uint8))
+    data = bytearray(encoded.tobytes())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 32000, 32000)
+    (tmp_path / "bomb.jpg").write_bytes(bytes(data))
+    result = CliRunner().invoke(_app(), ["analyze", str(tmp_path / "bomb.jpg")])
+    assert result.exit_code == 2
+    assert "megapixels" in result.output and "limit" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.media
+def test_a_video_analysis_keeps_native_noise_off_the_terminal(media: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    clip = media / "video" / "vid_techbusa_1.mp4"
+    if not clip.is_file():
+        pytest.skip(f"{clip} not in the shared media")
+    result = subprocess.run(
+        [sys.executable, "-m", "hipflex", "analyze", str(clip), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for noise in ("W0000", "I0000", "inference_feedback_manager", "XNNPACK", "WARN:0", "[ERROR"):
+        assert noise not in result.stderr, result.stderr

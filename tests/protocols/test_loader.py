@@ -51,7 +51,7 @@ def test_variations_say_when_to_choose_them(name: str) -> None:
 def test_shipped_protocols_keep_form_thresholds_with_the_protocol() -> None:
     form = load_protocol("kneeling-hip-flexor").form
     assert form.hip_extension_good_deg == 10
-    assert (form.front_knee_min_deg, form.front_knee_max_deg) == (50, 120)
+    assert (form.front_knee_min_deg, form.front_knee_max_deg) == (30, 150)
     assert form.trunk_forward_max_deg == 15 and form.trunk_back_max_deg == 10
     # The file states the code defaults explicitly, so the two cannot drift apart unseen.
     assert form == FormThresholds()

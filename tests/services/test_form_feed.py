@@ -6,16 +6,23 @@ import pytest
 
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.domain.protocol import Side
 from hipflex.services.form_feed import FormFeed
-from hipflex.vision.form_rules import kneeling_on_other_side
+from hipflex.vision.form_rules import FormStatus, kneeling_on_other_side
 from hipflex.vision.pose import Frame
 from hipflex.vision.synthetic import kneeling_pose
 
 
-def feed_for(seconds: float, feed: FormFeed, start_s: float = 0.0, **pose: object) -> None:
+def feed_for(
+    seconds: float,
+    feed: FormFeed,
+    start_s: float = 0.0,
+    side: Side | None = None,
+    **pose: object,
+) -> None:
     t = start_s
     while t < start_s + seconds - 1e-9:
-        feed.push(Frame(t, kneeling_pose(timestamp_s=t, **pose)))  # type: ignore[arg-type]
+        feed.push(Frame(t, kneeling_pose(timestamp_s=t, **pose)), side)  # type: ignore[arg-type]
         t += 0.1
 
 
@@ -27,7 +34,7 @@ def test_frames_move_the_clock_and_open_the_gate() -> None:
     feed_for(3.0, feed, start_s=100.0, hip_extension_deg=20)
     assert clock.monotonic() == pytest.approx(2.9)  # relative to the first frame
     assert feed.gate() is True
-    assert feed.describe("right").startswith("good form · hip extension 20°")
+    assert feed.describe().startswith("good form · hip extension 20°")
 
 
 def test_summary_gives_the_hold_record_fields() -> None:
@@ -47,20 +54,31 @@ def test_summary_gives_the_hold_record_fields() -> None:
     }
 
 
-def test_the_other_knee_down_is_flagged_only_when_confident() -> None:
-    feed = FormFeed(FormThresholds())
-    feed_for(2.0, feed, hip_extension_deg=20, kneeling_label="left")
+def test_the_other_knee_down_is_a_fault_only_when_confident() -> None:
+    th = FormThresholds()
+    feed = FormFeed(th)
+    feed_for(2.0, feed, side=Side.RIGHT, hip_extension_deg=20, kneeling_label="left")
     state = feed.latest
     assert state is not None and state.measurement is not None
-    assert state.measurement.kneeling_side.value == "left"
-    assert state.measurement.side_confidence >= 0.8
-    assert kneeling_on_other_side(state.measurement, "right")
-    assert not kneeling_on_other_side(state.measurement, "left")
-    assert feed.describe("right").startswith("you seem to be on your left knee")
-    assert not feed.describe("left").startswith("you seem")
+    assert state.measurement.kneeling_side is Side.LEFT
+    assert kneeling_on_other_side(state.measurement, Side.RIGHT, th)
+    assert not kneeling_on_other_side(state.measurement, Side.LEFT, th)
+    assert state.status is FormStatus.WRONG_KNEE and feed.gate() is False
+    assert feed.describe().startswith("you seem to be on your left knee: switch to your right")
+    assert feed.summary()["hip_extension_max_deg"] is None  # no angle for the wrong side
+    on_left = FormFeed(th)
+    feed_for(2.0, on_left, side=Side.LEFT, hip_extension_deg=20, kneeling_label="left")
+    assert on_left.gate() is True
     # Label and depth disagree: a doubtful side is never flagged.
-    doubtful = FormFeed(FormThresholds())
-    feed_for(2.0, doubtful, hip_extension_deg=20, kneeling_label="left", back_leg_near=True)
+    doubtful = FormFeed(th)
+    feed_for(
+        2.0,
+        doubtful,
+        side=Side.RIGHT,
+        hip_extension_deg=20,
+        kneeling_label="left",
+        back_leg_near=True,
+    )
     m = doubtful.latest.measurement  # type: ignore[union-attr]
-    assert m is not None and m.side_confidence < 0.8
-    assert not kneeling_on_other_side(m, "right")
+    assert m is not None and not kneeling_on_other_side(m, Side.RIGHT, th)
+    assert doubtful.gate() is True

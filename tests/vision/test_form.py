@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
 import pytest
 
 from hipflex.domain.form_thresholds import FormThresholds
-from hipflex.vision.form import KneelingSide, measure_form
-from hipflex.vision.form_rules import FormStatus, classify
+from hipflex.domain.protocol import Side
+from hipflex.vision.form import measure_form
+from hipflex.vision.form_rules import FormStatus, classify, form_faults, reported_side
 from hipflex.vision.pose import Landmark
 from hipflex.vision.synthetic import kneeling_pose
 
@@ -49,7 +51,12 @@ def test_measured_angles_are_exact(
     assert m.back_leg.label.value == label
 
 
-@pytest.mark.parametrize("height", [-0.05, 0.0, 0.03, 0.05, 0.1, 0.12, 0.15])
+def test_a_knee_lower_than_the_toes_is_on_the_floor() -> None:
+    # The floor line runs through the back leg's lowest point: toes, or the knee when lower.
+    assert measure_form(kneeling_pose(back_knee_height=-0.05)).back_knee_height == 0.0
+
+
+@pytest.mark.parametrize("height", [0.0, 0.03, 0.05, 0.1, 0.12, 0.15])
 def test_back_knee_height_is_normalised_by_leg_length(height: float) -> None:
     for scale in (0.5, 1.0, 2.0):
         pose = kneeling_pose(
@@ -84,22 +91,22 @@ def test_swapped_labels_do_not_change_the_kneeling_leg() -> None:
 @pytest.mark.parametrize(
     ("facing_x", "label", "back_near", "side", "confident"),
     [
-        (1.0, "right", True, KneelingSide.RIGHT, True),
-        (1.0, "left", False, KneelingSide.LEFT, True),
-        (-1.0, "left", True, KneelingSide.LEFT, True),
-        (-1.0, "right", False, KneelingSide.RIGHT, True),
-        (1.0, "right", False, KneelingSide.RIGHT, False),  # labels and depth disagree
-        (-1.0, "left", False, KneelingSide.LEFT, False),
+        (1.0, "right", True, Side.RIGHT, True),
+        (1.0, "left", False, Side.LEFT, True),
+        (-1.0, "left", True, Side.LEFT, True),
+        (-1.0, "right", False, Side.RIGHT, True),
+        (1.0, "right", False, Side.RIGHT, False),  # labels and depth disagree
+        (-1.0, "left", False, Side.LEFT, False),
     ],
 )
 def test_anatomical_side_confidence(
-    facing_x: float, label: str, back_near: bool, side: KneelingSide, confident: bool
+    facing_x: float, label: str, back_near: bool, side: Side, confident: bool
 ) -> None:
     m = measure_form(
         kneeling_pose(facing_x=facing_x, kneeling_label=label, back_leg_near=back_near)
     )
     assert m.kneeling_side is side
-    assert (m.side_confidence >= 0.6) is confident
+    assert reported_side(m, FormThresholds()) is (side if confident else None)
 
 
 TH = FormThresholds()
@@ -117,16 +124,17 @@ TH = FormThresholds()
         ({"trunk_forward_deg": 30.0}, FormStatus.LEANING_FORWARD),
         ({"trunk_forward_deg": -9.0, "hip_extension_deg": 20.0}, FormStatus.GOOD),
         ({"trunk_forward_deg": -12.0, "hip_extension_deg": 25.0}, FormStatus.ARCHING_BACK),
+        # The front knee is information: the article's pose closes it to about 40 degrees.
+        ({"front_knee_deg": 40.0, "front_shin_deg": 30.0, "back_shin_px": 160.0}, FormStatus.GOOD),
+        ({"front_knee_deg": 125.0, "front_shin_deg": -20.0}, FormStatus.GOOD),
         (
-            {"front_knee_deg": 45.0, "front_shin_deg": 34.0, "back_shin_px": 160.0},
+            {"front_knee_deg": 25.0, "front_shin_deg": 40.0, "back_shin_px": 200.0},
             FormStatus.FRONT_KNEE_TOO_BENT,
         ),
-        ({"front_knee_deg": 125.0, "front_shin_deg": -20.0}, FormStatus.FRONT_KNEE_TOO_OPEN),
-        ({"front_knee_deg": 70.0, "front_shin_deg": 40.0}, FormStatus.FRONT_SHIN_TILTED),
         ({"back_knee_height": 0.11}, FormStatus.GOOD),
-        ({"back_knee_height": 0.2, "back_shin_px": 160.0}, FormStatus.GET_INTO_POSITION),
-        ({"trunk_forward_deg": 60.0}, FormStatus.GET_INTO_POSITION),
+        ({"back_knee_height": 0.4, "back_shin_px": 200.0}, FormStatus.GET_INTO_POSITION),
         ({"visibility": 0.3}, FormStatus.GET_INTO_POSITION),
+        # Facing the camera, the person is in position but the angles cannot be read.
         ({"body_width_px": 120.0}, FormStatus.TURN_SIDEWAYS),
         ({"body_width_px": 40.0}, FormStatus.GOOD),
     ],
@@ -149,10 +157,23 @@ def test_hysteresis_keeps_good_between_the_two_hip_limits() -> None:
     )
 
 
-def test_hysteresis_on_back_knee_height() -> None:
-    m = measure_form(kneeling_pose(back_knee_height=0.14))
-    assert classify(m, TH).status is FormStatus.GET_INTO_POSITION
-    assert classify(m, TH, was_in_position=True, was_good=True).status is FormStatus.GOOD
+@pytest.mark.parametrize(
+    ("changes", "fault"),
+    [
+        ({"front_knee_deg": 25.0}, FormStatus.FRONT_KNEE_TOO_BENT),
+        ({"front_knee_deg": 160.0}, FormStatus.FRONT_KNEE_TOO_OPEN),
+        ({"front_shin_deg": 50.0}, FormStatus.FRONT_SHIN_TILTED),
+        ({"front_shin_deg": -50.0}, FormStatus.FRONT_SHIN_TILTED),
+        ({"front_knee_deg": 35.0, "front_shin_deg": 40.0}, None),
+        ({"frontal_ratio": 0.7, "trunk_forward_deg": 40.0}, FormStatus.TURN_SIDEWAYS),
+    ],
+)
+def test_front_leg_faults_only_when_absurd(
+    changes: dict[str, float], fault: FormStatus | None
+) -> None:
+    m = dataclasses.replace(measure_form(kneeling_pose()), **changes)  # type: ignore[arg-type]
+    faults = form_faults(m, TH)
+    assert (faults[0] if faults else None) is fault
 
 
 def test_every_fault_has_a_cue_and_other_states_none() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.domain.protocol import Side
 from hipflex.vision.form_rules import FormStatus
 from hipflex.vision.pose import Pose
 from hipflex.vision.synthetic import kneeling_pose
@@ -15,7 +16,7 @@ from hipflex.vision.tracker import FormState, FormTracker
 
 GOOD = kneeling_pose(hip_extension_deg=25.0)
 LEANING = kneeling_pose(hip_extension_deg=25.0, trunk_forward_deg=30.0)
-STANDING_UP = kneeling_pose(hip_extension_deg=25.0, back_knee_height=0.2, back_shin_px=160.0)
+STANDING_UP = kneeling_pose(hip_extension_deg=25.0, back_knee_height=0.4, back_shin_px=200.0)
 ARCHING = kneeling_pose(hip_extension_deg=30.0, trunk_forward_deg=-20.0)
 
 
@@ -128,3 +129,53 @@ def test_time_never_runs_backwards() -> None:
     before = tracker.state.counted_good_s
     tracker.update(GOOD, 0.5)
     assert tracker.state.counted_good_s == before
+
+
+@pytest.mark.parametrize(("label", "expected"), [("left", Side.RIGHT), ("right", Side.LEFT)])
+def test_the_wrong_knee_is_a_fault_with_its_cue_and_closes_the_gate(
+    label: str, expected: Side
+) -> None:
+    tracker = FormTracker(smooth=False)
+    pose = kneeling_pose(hip_extension_deg=25.0, kneeling_label=label)
+    states = [tracker.update(pose, i / 30, expected_side=expected) for i in range(120)]
+    last = states[-1]
+    assert last.status is FormStatus.WRONG_KNEE and last.in_position and not last.good
+    assert last.counted_good_s == 0
+    cues = [s.cue for s in states if s.cue]
+    assert cues == [f"switch to your {expected.value} knee"]
+    assert last.message == f"you seem to be on your {expected.other.value} knee: {cues[0]}"
+
+
+def test_the_right_knee_or_a_doubtful_side_counts() -> None:
+    right_knee = kneeling_pose(hip_extension_deg=25.0, kneeling_label="right")
+    doubtful = kneeling_pose(hip_extension_deg=25.0, kneeling_label="left", back_leg_near=True)
+    for pose in (right_knee, doubtful):
+        tracker = FormTracker(smooth=False)
+        for i in range(60):
+            tracker.update(pose, i / 30, expected_side=Side.RIGHT)
+        assert tracker.state.good, pose
+
+
+def test_switching_to_the_asked_knee_starts_counting() -> None:
+    tracker = FormTracker(smooth=False)
+    wrong = kneeling_pose(hip_extension_deg=25.0, kneeling_label="left")
+    right = kneeling_pose(hip_extension_deg=25.0, kneeling_label="right")
+    for i in range(90):
+        tracker.update(wrong if i < 45 else right, i / 30, expected_side=Side.RIGHT)
+    assert tracker.state.good
+    assert 0 < tracker.state.counted_good_s < 1.0
+
+
+@pytest.mark.parametrize("fps", [10, 30])
+def test_a_synthetic_30_s_hold_counts_30_s_at_10_and_30_fps(fps: int) -> None:
+    """15 s good, 3 s out of frame, 15 s good, 10 s standing up: 30 s of good form."""
+
+    def script(t: float) -> Pose | None:
+        if t < 15.0 or 18.0 <= t < 33.0:
+            return GOOD
+        if t < 18.0:
+            return None
+        return STANDING_UP
+
+    counted = run(script, 43.0, fps)[-1].counted_good_s
+    assert counted == pytest.approx(30.0, abs=1.0)

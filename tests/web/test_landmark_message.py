@@ -42,6 +42,16 @@ def message(**changes: Any) -> dict[str, Any]:
     return base
 
 
+def world(value: float = 0.1) -> list[list[float]]:
+    return [[value, -value, 0.05] for _ in range(33)]
+
+
+def with_world(index: int, row: Any) -> list[Any]:
+    points: list[Any] = world()
+    points[index] = row
+    return points
+
+
 def with_landmark(index: int, row: Any) -> list[Any]:
     landmarks: list[Any] = rows()
     landmarks[index] = row
@@ -116,6 +126,24 @@ def drop(key: str) -> dict[str, Any]:
             json.dumps(message(landmarks=with_landmark(6, [0.5, 0.5, 0, -0.1]))),
             "landmark 6: visibility",
         ),
+        (json.dumps(message(world_landmarks=world()[:30])), "world_landmarks must be 33 rows"),
+        (json.dumps(message(world_landmarks="metres")), "33 rows (got str)"),
+        (
+            json.dumps(message(world_landmarks=with_world(2, [0.1, 0.2]))),
+            "world landmark 2 must be [x, y, z]",
+        ),
+        (
+            json.dumps(message(world_landmarks=with_world(2, [0.1, "up", 0.0]))),
+            "world landmark 2 must be a number",
+        ),
+        (
+            json.dumps(message(world_landmarks=with_world(11, [0.1, 40.0, 0.0]))),
+            "world landmark 11: x, y and z must be within",
+        ),
+        (
+            json.dumps(message(landmarks=None, world_landmarks=world())),
+            "world_landmarks must be null when landmarks is null",
+        ),
     ],
 )
 def test_bad_messages_are_refused_with_a_reason(text: str, reason: str) -> None:
@@ -150,6 +178,20 @@ def test_to_pose_scales_to_the_stated_frame() -> None:
     assert pose.z(Landmark.LEFT_KNEE) == pytest.approx(-128.0)
     assert pose.vis(Landmark.LEFT_KNEE) == pytest.approx(0.6)
     assert (pose.image_width_px, pose.image_height_px, pose.timestamp_s) == (1280, 720, 12.5)
+    assert pose.world_xyz_m is None  # no world landmarks sent: the depth figures use z
+
+
+def test_world_landmarks_reach_the_pose_in_metres() -> None:
+    points = world()
+    points[int(Landmark.RIGHT_KNEE)] = [0.12, 0.41, -0.2]
+    parsed = parse_landmark_message(json.dumps(message(world_landmarks=points)))
+    assert parsed.world_landmarks is not None and parsed.world_landmarks.shape == (33, 3)
+    pose = to_pose(parsed, 0.0)
+    assert pose is not None and pose.world_xyz_m is not None
+    assert pose.world_xyz_m[int(Landmark.RIGHT_KNEE)] == pytest.approx([0.12, 0.41, -0.2])
+    # Sent as null (the model gave none): accepted, and the pose has none.
+    plain = parse_landmark_message(json.dumps(message(world_landmarks=None)))
+    assert plain.world_landmarks is None
 
 
 @pytest.mark.parametrize(

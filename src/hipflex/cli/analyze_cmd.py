@@ -64,7 +64,7 @@ def analyze(
 
     A bad file is reported and skipped; the exit code is 1 if some inputs failed, 2 if all did.
     """
-    from hipflex.vision.analysis import analyze_path, media_kind
+    from hipflex.vision.analysis import PhotoAnalyzer, analyze_path, media_kind
     from hipflex.vision.mediapipe_source import probe_video
 
     console = Console(stderr=as_json)
@@ -74,14 +74,18 @@ def analyze(
         err.print(Text("error: no photos or videos to analyse", style="bold red"))
         raise typer.Exit(2)
     failures = 0
+    # One pose graph for every photo: building it costs more than analysing a photo.
+    photos = PhotoAnalyzer()
     for path in inputs:
         try:
             frames = probe_video(path).frame_count if media_kind(path) == "video" else 1
             if frames >= PROGRESS_MIN_FRAMES:
                 result = _analyze_with_progress(path, out, frames, err)
             else:
-                result = analyze_path(path, out)
+                result = analyze_path(path, out, photos=photos)
             _render(result, as_json, console)
+            for warning in result.summary.get("warnings", []):
+                err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
         except HipflexError as exc:
             failures += 1
             line = Text("error: ", style="bold red") + Text(exc.message)
@@ -90,6 +94,7 @@ def analyze(
                 err.print(Text(f"hint: {exc.hint}"), highlight=False, soft_wrap=True)
             if as_json:
                 print(json.dumps({"source": str(path), "error": exc.message}), flush=True)
+    photos.close()
     if failures:
         raise typer.Exit(2 if failures == len(inputs) else 1)
 
@@ -122,18 +127,33 @@ def _render(result: AnalysisResult, as_json: bool, console: Console) -> None:
     s: dict[str, Any] = result.summary
     name = Path(result.source).name
     if result.kind == "image":
-        where = "in position" if s["in_position"] else "not in position"
-        line = f"{name}: photo, {where} ({s['status'].replace('_', ' ')})"
+        if s["in_position"]:
+            what = "good form" if s["status"] == "good" else s["message"]
+            line = f"{name}: photo, in position: {what}"
+        else:
+            line = f"{name}: photo, not in position: {s['message']}"
         if s.get("hip_extension_deg") is not None:
-            line += f", hip extension {s['hip_extension_deg']:.0f} deg"
-        if s["faults"]:
-            line += f"; cue: {s['cues'][0]}"
+            line += f"; hip extension {s['hip_extension_deg']:.0f}°"
+        if s.get("kneeling_side"):
+            line += f"; {s['kneeling_side']} knee down"
+        if s.get("position_confidence") is not None:
+            line += f"; position confidence {s['position_confidence'] * 100:.0f}%"
+        if s.get("position_reason"):
+            doubt = "unsure: " if s["in_position"] else ""
+            line += f" ({doubt}{s['position_reason']})"
+        if s.get("found_by") not in (None, "as is"):
+            line += f"; person found {s['found_by']}"
+        if s.get("people_found", 1) > 1:
+            line += f"; {s['people_found']} people, the largest and most central checked"
     else:
+        side = f"{s['kneeling_side']} knee down" if s.get("kneeling_side") else "side not told"
         line = (
             f"{name}: video {result.duration_s:.1f} s, in position {s['in_position']:.1f} s, "
-            f"good form {s['good_form_s']:.1f} s, kneeling side {s['kneeling_side']}"
+            f"good form {s['good_form_s']:.1f} s, {side}"
         )
         if s.get("max_hip_extension_deg") is not None:
-            line += f", max hip extension {s['max_hip_extension_deg']:.0f} deg"
+            line += f", highest hip extension {s['max_hip_extension_deg']:.0f}°"
+        if s.get("mean_position_confidence") is not None:
+            line += f", mean position confidence {s['mean_position_confidence'] * 100:.0f}%"
     console.print(Text(line), highlight=False, soft_wrap=True)
     console.print(Text(f"  report: {result.outputs.get('report', '')}", style="dim"))

@@ -211,7 +211,7 @@ def _attach_camera(coach: Coach, feed: FormFeed, frames: Iterator[Frame], previe
             if window is not None:
                 window.close()
             return False
-        state = feed.push(frame)
+        state = feed.push(frame, coach.engine.snapshot().side)
         if state.cue and coach.engine.snapshot().phase is Phase.HOLD:
             coach.speaker.say(state.cue)
         if window is not None and frame.image is not None:
@@ -219,7 +219,7 @@ def _attach_camera(coach: Coach, feed: FormFeed, frames: Iterator[Frame], previe
         return True
 
     coach.before_update = next_frame
-    coach.form_text = lambda: feed.describe(coach.engine.snapshot().side.value)
+    coach.form_text = feed.describe
 
 
 class _PreviewWindow:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.form_thresholds import FormThresholds
-from hipflex.vision.form_rules import kneeling_on_other_side, other_side_message
+from hipflex.domain.protocol import Side
 from hipflex.vision.hold_metrics import HoldMetricsRecorder
 from hipflex.vision.pose import Frame
 from hipflex.vision.tracker import FormState, FormTracker
@@ -33,9 +33,10 @@ class FormFeed:
     def __post_init__(self) -> None:
         self.tracker = FormTracker(self.thresholds)
 
-    def push(self, frame: Frame) -> FormState:
-        """Process one frame; advances the frame clock when there is one."""
-        state = self.tracker.update(frame.pose, frame.timestamp_s)
+    def push(self, frame: Frame, expected_side: Side | None = None) -> FormState:
+        """Process one frame; advances the frame clock when there is one. ``expected_side``
+        is the side of the current hold: on the other knee the state is a fault."""
+        state = self.tracker.update(frame.pose, frame.timestamp_s, expected_side=expected_side)
         self.metrics.add(state)
         self.latest = state
         self.frames += 1
@@ -59,15 +60,13 @@ class FormFeed:
     def summary(self) -> dict[str, Any]:
         return self.metrics.summary()
 
-    def describe(self, expected_side: str | None = None) -> str | None:
-        """One line for a screen: the state, and the angles when in position; a confident
-        reading of the other knee down than ``expected_side`` is flagged first."""
+    def describe(self) -> str | None:
+        """One line for a screen: the state (on the other knee, which knee to use), and the
+        angles when in position."""
         state = self.latest
         if state is None:
             return "waiting for the camera"
-        text = state.status.message
-        if expected_side and kneeling_on_other_side(state.measurement, expected_side):
-            text = other_side_message(expected_side) + " · " + text
+        text = state.message or state.status.message
         m = state.measurement
         if m is not None and state.in_position:
             lean = "forward" if m.trunk_forward_deg >= 0 else "back"

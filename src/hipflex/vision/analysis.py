@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.domain.protocol import Side
 from hipflex.errors import MediaError
 from hipflex.vision.annotate import draw_annotations
-from hipflex.vision.form import KneelingSide, measure_form
-from hipflex.vision.form_rules import classify
+from hipflex.vision.form import FormMeasurement, measure_form
+from hipflex.vision.form_rules import Classification, classify, reported_side
 from hipflex.vision.hold_metrics import HoldMetricsRecorder
 from hipflex.vision.mediapipe_source import (
     IMAGE_SUFFIXES,
@@ -32,13 +33,18 @@ from hipflex.vision.mediapipe_source import (
     iter_video_images,
     probe_video,
     read_image,
+    silence_native_stderr,
 )
+from hipflex.vision.person_search import ATTEMPTS, PersonSearch
 from hipflex.vision.pose import Pose
 from hipflex.vision.tracker import FormState, FormTracker
 
 # Frames per pool task: long enough to amortise seeking, short enough for a live progress bar.
 CHUNK_FRAMES = 150
-ONE_PERSON_NOTE = "MediaPipe Pose follows one person (the most confident detection)"
+ONE_PERSON_NOTE = (
+    "photos: the largest, most central person is followed; videos: the person MediaPipe "
+    "tracks (the most confident detection)"
+)
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -98,35 +104,28 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits)
 
 
-def analyze_image(
-    path: Path, out_dir: Path, thresholds: FormThresholds | None = None
-) -> AnalysisResult:
-    """Analyse one photo (static mode). Raises :class:`MediaError` if unreadable or empty."""
-    import cv2
+def _side_value(side: Side | None) -> str | None:
+    return None if side is None else side.value
 
-    th = thresholds or FormThresholds()
-    started = time.perf_counter()
-    image = read_image(path)
-    with PoseEstimator(static_images=True) as estimator:
-        pose = estimator.estimate(image, 0.0)
-    if pose is None:
-        raise MediaError(f"{path}: no person found in the photo")
-    measurement = measure_form(pose, th.min_visibility)
-    result = classify(measurement, th)
-    annotated = draw_annotations(image, pose, result.status, measurement)
-    elapsed_s = time.perf_counter() - started
-    side = (
-        measurement.kneeling_side.value
-        if result.status.in_position and measurement.side_confidence >= 0.6
-        else KneelingSide.UNKNOWN.value
-    )
+
+def photo_summary(
+    search: PersonSearch, measurement: FormMeasurement, result: Classification, th: FormThresholds
+) -> dict[str, Any]:
+    """The JSON summary of one photo (see docs/vision.md for the fields)."""
     in_position = result.status.in_position
-    summary = {
+    position = result.position
+    side = reported_side(measurement, th) if in_position else None
+    return {
         "person_found": True,
+        "people_found": search.people_found,
+        "found_by": search.attempt,
         "in_position": in_position,
         "status": result.status.value,
+        "message": result.message,
+        "position_confidence": _round(position.confidence if position else None, 2),
+        "position_reason": position.reason if position else None,
         "good_form_s": 0.0,
-        "kneeling_side": side,
+        "kneeling_side": _side_value(side),
         "side_confidence": round(measurement.side_confidence, 2),
         "hip_extension_deg": _round(measurement.hip_extension_deg) if in_position else None,
         "trunk_forward_deg": _round(measurement.trunk_forward_deg),
@@ -137,27 +136,78 @@ def analyze_image(
         "cues": [fault.cue for fault in result.faults],
         "people_tracked": ONE_PERSON_NOTE,
     }
-    analysis = AnalysisResult(
-        source=str(path),
-        kind="image",
-        frames=1,
-        duration_s=0.0,
-        processing_fps=1.0 / elapsed_s if elapsed_s > 0 else 0.0,
-        summary=summary,
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    annotated_path = out_dir / f"{path.stem}.annotated.png"
-    if not cv2.imwrite(str(annotated_path), annotated):
-        raise MediaError(f"{annotated_path}: cannot write the annotated photo")
-    preview: Any = annotated
-    if max(preview.shape[:2]) > 1000:
-        factor = 1000 / max(preview.shape[:2])
-        preview = cv2.resize(preview, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    ok, jpeg = cv2.imencode(".jpg", preview, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    _write_outputs(
-        analysis, out_dir, path, annotated_path, preview_jpeg=jpeg.tobytes() if ok else None
-    )
-    return analysis
+
+
+class PhotoAnalyzer:
+    """Analyses photos with **one** MediaPipe graph in static mode, built on first use and
+    reused for every photo (building a graph costs more than analysing a photo)."""
+
+    def __init__(self, thresholds: FormThresholds | None = None) -> None:
+        self.thresholds = thresholds or FormThresholds()
+        self._estimator: PoseEstimator | None = None
+
+    def analyze(self, path: Path, out_dir: Path) -> AnalysisResult:
+        """Analyse one photo. Raises :class:`MediaError` if unreadable, too big or empty."""
+        import cv2
+
+        th = self.thresholds
+        started = time.perf_counter()
+        image = read_image(path)
+        if self._estimator is None:
+            self._estimator = PoseEstimator(static_images=True)
+        search = self._estimator.find_person(image, 0.0)
+        if search.pose is None:
+            tried = ", ".join(a.name for a in ATTEMPTS)
+            raise MediaError(f"{path}: no person found in the photo (tried {tried})")
+        pose = search.pose
+        measurement = measure_form(pose, th.min_visibility)
+        result = classify(measurement, th)
+        side = reported_side(measurement, th) if result.status.in_position else None
+        annotated = draw_annotations(
+            image, pose, result.status, measurement, message=result.message, kneeling_side=side
+        )
+        elapsed_s = time.perf_counter() - started
+        analysis = AnalysisResult(
+            source=str(path),
+            kind="image",
+            frames=1,
+            duration_s=0.0,
+            processing_fps=1.0 / elapsed_s if elapsed_s > 0 else 0.0,
+            summary=photo_summary(search, measurement, result, th),
+        )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        annotated_path = out_dir / f"{path.stem}.annotated.png"
+        if not cv2.imwrite(str(annotated_path), annotated):
+            raise MediaError(f"{annotated_path}: cannot write the annotated photo")
+        preview: Any = annotated
+        if max(preview.shape[:2]) > 1000:
+            factor = 1000 / max(preview.shape[:2])
+            preview = cv2.resize(preview, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        ok, jpeg = cv2.imencode(".jpg", preview, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        _write_outputs(
+            analysis, out_dir, path, annotated_path, preview_jpeg=jpeg.tobytes() if ok else None
+        )
+        return analysis
+
+    def close(self) -> None:
+        """Release the model."""
+        if self._estimator is not None:
+            self._estimator.close()
+            self._estimator = None
+
+    def __enter__(self) -> PhotoAnalyzer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def analyze_image(
+    path: Path, out_dir: Path, thresholds: FormThresholds | None = None
+) -> AnalysisResult:
+    """Analyse one photo with a graph of its own (many photos: use :class:`PhotoAnalyzer`)."""
+    with PhotoAnalyzer(thresholds) as photos:
+        return photos.analyze(path, out_dir)
 
 
 # --- video -------------------------------------------------------------------------------
@@ -170,6 +220,8 @@ def _estimate_chunk(task: tuple[str, float, int, int]) -> list[Pose | None]:
     global _WORKER_ESTIMATOR
     path, fps, start, stop = task
     if _WORKER_ESTIMATOR is None:
+        if multiprocessing.parent_process() is not None:
+            silence_native_stderr()  # a pool worker: see silence_native_stderr
         _WORKER_ESTIMATOR = PoseEstimator(static_images=False)
     poses: list[Pose | None] = []
     for _, timestamp_s, image in iter_video_images(Path(path), fps, start, stop):
@@ -227,9 +279,7 @@ def analyze_video(
     annotated_path = out_dir / f"{path.stem}.annotated.mp4"
     tracker = FormTracker(th)
     recorder = HoldMetricsRecorder()
-    timeline: dict[str, list[Any]] = {
-        key: [] for key in ("t_s", "status", "hip_extension_deg", "trunk_forward_deg", "side")
-    }
+    timeline: dict[str, list[Any]] = {key: [] for key in TIMELINE_KEYS}
     side_votes: dict[str, float] = {}
     person_frames = 0
     frames = 0
@@ -247,7 +297,7 @@ def analyze_video(
                 recorder.add(state)
                 frames += 1
                 person_frames += pose is not None
-                _record(timeline, side_votes, state, info.fps)
+                _record(timeline, side_votes, state, info.fps, th)
                 # Annotate at output size: drawing and encoding 4K frames would be wasted.
                 out_w, out_h = writer.size
                 drawn_pose = state.pose
@@ -263,6 +313,10 @@ def analyze_video(
                         state.measurement,
                         good_form_s=state.counted_good_s,
                         in_place=True,
+                        message=state.message,
+                        kneeling_side=reported_side(state.measurement, th)
+                        if state.in_position
+                        else None,
                     )
                 )
             if progress is not None:
@@ -272,8 +326,16 @@ def analyze_video(
     if person_frames == 0:
         annotated_path.unlink(missing_ok=True)
         raise MediaError(f"{path}: no person found in any of the {frames} frames")
+    warnings = []
+    if frames < info.frame_count - max(2, round(TRUNCATION_TOLERANCE * info.frame_count)):
+        warnings.append(
+            f"the video seems cut short: {frames} of the {info.frame_count} frames its header "
+            f"announces could be read ({frames / info.fps:.1f} of {info.duration_s:.1f} s); "
+            "the analysis covers what was read"
+        )
     metrics = recorder.result()
     duration_s = frames / info.fps
+    confidences = [v for v in timeline["position_confidence"] if v is not None]
     elapsed_s = time.perf_counter() - started
     in_position_values = [v for v in timeline["hip_extension_deg"] if v is not None]
     summary = {
@@ -281,13 +343,17 @@ def analyze_video(
         "person_frames": person_frames,
         "in_position": round(metrics.in_position_s, 2),
         "good_form_s": round(metrics.good_form_s, 2),
-        "kneeling_side": max(side_votes, key=lambda k: side_votes[k]) if side_votes else "unknown",
+        "kneeling_side": max(side_votes, key=lambda k: side_votes[k]) if side_votes else None,
+        "mean_position_confidence": _round(sum(confidences) / len(confidences), 2)
+        if confidences
+        else None,
         "time_by_side_s": _time_by_side(timeline, info.fps),
         "max_hip_extension_deg": _round(max(in_position_values)) if in_position_values else None,
         "max_hip_extension_good_form_deg": _round(metrics.max_hip_extension_deg),
         "median_hip_extension_good_form_deg": _round(metrics.median_hip_extension_deg),
         "faults": {name: round(s, 2) for name, s in metrics.faults_s.items()},
         "people_tracked": ONE_PERSON_NOTE,
+        "warnings": warnings,
     }
     analysis = AnalysisResult(
         source=str(path),
@@ -302,30 +368,51 @@ def analyze_video(
     return analysis
 
 
+TIMELINE_KEYS = (
+    "t_s",
+    "status",
+    "in_position",
+    "position_confidence",
+    "hip_extension_deg",
+    "trunk_forward_deg",
+    "side",
+)
+# A video that yields fewer frames than its header announces, by more than this fraction
+# (containers round their counts), was cut short.
+TRUNCATION_TOLERANCE = 0.02
+
+
 def _record(
-    timeline: dict[str, list[Any]], side_votes: dict[str, float], state: FormState, fps: float
+    timeline: dict[str, list[Any]],
+    side_votes: dict[str, float],
+    state: FormState,
+    fps: float,
+    th: FormThresholds,
 ) -> None:
     """Append one frame's figures to the timeline and vote for the kneeling side."""
     m = state.measurement
     in_position = state.in_position and m is not None
     timeline["t_s"].append(round(state.timestamp_s, 3))
     timeline["status"].append(state.status.value)
+    timeline["in_position"].append(in_position)
+    timeline["position_confidence"].append(_round(state.position_confidence, 2))
     timeline["hip_extension_deg"].append(
         _round(m.hip_extension_deg) if in_position and m is not None else None
     )
     timeline["trunk_forward_deg"].append(_round(m.trunk_forward_deg) if m else None)
-    side = None
-    if in_position and m is not None and m.side_confidence >= 0.6:
-        side = m.kneeling_side.value
-        side_votes[side] = side_votes.get(side, 0.0) + 1.0 / fps
-    timeline["side"].append(side)
+    side = reported_side(m, th) if in_position else None
+    if side is not None:
+        side_votes[side.value] = side_votes.get(side.value, 0.0) + 1.0 / fps
+    timeline["side"].append(_side_value(side))
 
 
 def _time_by_side(timeline: dict[str, list[Any]], fps: float) -> dict[str, dict[str, float]]:
     """Seconds in position and in good form for each anatomical side (or unknown)."""
     result: dict[str, dict[str, float]] = {}
-    for status, side in zip(timeline["status"], timeline["side"], strict=True):
-        if status == "no_person" or status in ("turn_sideways", "get_into_position"):
+    for status, in_position, side in zip(
+        timeline["status"], timeline["in_position"], timeline["side"], strict=True
+    ):
+        if not in_position:
             continue
         bucket = result.setdefault(side or "unknown", {"in_position_s": 0.0, "good_form_s": 0.0})
         bucket["in_position_s"] += 1.0 / fps
@@ -362,8 +449,12 @@ def analyze_path(
     *,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    photos: PhotoAnalyzer | None = None,
 ) -> AnalysisResult:
-    """Analyse one photo or video (decided by :func:`media_kind`)."""
+    """Analyse one photo or video (decided by :func:`media_kind`); photos reuse the graph
+    of ``photos`` when given."""
     if media_kind(path) == "image":
+        if photos is not None:
+            return photos.analyze(path, out_dir)
         return analyze_image(path, out_dir, thresholds)
     return analyze_video(path, out_dir, thresholds, workers=workers, progress=progress)

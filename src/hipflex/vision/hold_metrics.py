@@ -6,7 +6,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from hipflex.vision.tracker import MAX_COUNTED_GAP_S, FormState
+from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.vision.tracker import FormState
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,12 @@ class HoldMetricsRecorder:
 
     The coach calls :meth:`reset` when a hold starts, :meth:`add` with every tracker state,
     and :meth:`result` when the hold ends. Each interval between two states is credited to
-    the earlier state (as the tracker counts time).
+    the earlier state (as the tracker counts time). Hip extension is kept from good-form
+    frames only, so a hold on the wrong knee (a fault) stores no angle for this side.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, thresholds: FormThresholds | None = None) -> None:
+        self._max_gap_s = (thresholds or FormThresholds()).max_counted_gap_s
         self.reset()
 
     def reset(self) -> None:
@@ -61,7 +64,7 @@ class HoldMetricsRecorder:
         """Record one tracker state."""
         previous = self._previous
         if previous is not None:
-            dt_s = min(max(state.timestamp_s - previous.timestamp_s, 0.0), MAX_COUNTED_GAP_S)
+            dt_s = min(max(state.timestamp_s - previous.timestamp_s, 0.0), self._max_gap_s)
             if previous.good:
                 self._good_s += dt_s
             if previous.in_position:

@@ -24,10 +24,18 @@ from typing import Any
 import numpy as np
 
 from hipflex.errors import CameraError, MediaError
+from hipflex.vision.media_limits import (
+    MAX_VIDEO_PIXELS,
+    OversizedError,
+    check_photo_header,
+    check_pixels,
+)
+from hipflex.vision.person_search import PersonSearch, find_person
 from hipflex.vision.pose import LANDMARK_COUNT, Frame, ImageArray, Pose
 
 MAX_POSE_SIDE_PX = 1280
 MIN_SIDE_PX = 32
+_TOO_BIG_HINT = "scale it down (a person is seen as well at 1280 px) and try again"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg"})
 
@@ -39,6 +47,12 @@ def _quiet_native_logs() -> None:
     # libav's own complaints about broken files; we report those ourselves.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+
+
+def _quiet_opencv(cv2: Any) -> None:
+    # OPENCV_LOG_LEVEL is read when OpenCV starts; set the level again in case it already had.
+    with contextlib.suppress(AttributeError):
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 # MediaPipe's C++ side writes start-up notes (TFLite delegate, absl warnings) straight to file
@@ -65,6 +79,17 @@ def _native_stderr_muted() -> Iterator[None]:
                 os.dup2(saved, 2)
     finally:
         os.close(saved)
+
+
+def silence_native_stderr() -> None:
+    """Send this process's file descriptor 2 to /dev/null for good.
+
+    For pool workers only: MediaPipe's threads log whenever they like (under load, after any
+    muting window closes), and a worker has nothing to say to the user itself: its errors
+    travel back to the main process as exceptions."""
+    sys.stderr.flush()
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
 
 
 def _flush_c_stdio() -> None:
@@ -103,18 +128,27 @@ class PoseEstimator:
                 self._pose.reset()
         self._frames_seen = 0
 
-    def estimate(self, image_bgr: ImageArray, timestamp_s: float) -> Pose | None:
-        """The pose in ``image_bgr`` (pixels of that image), or ``None`` if nobody is found."""
+    def estimate(
+        self, image_bgr: ImageArray, timestamp_s: float, *, side_px: int | None = None
+    ) -> Pose | None:
+        """The pose in ``image_bgr`` (pixels of that image), or ``None`` if nobody is found.
+
+        By default the image is scaled down to at most ``MAX_POSE_SIDE_PX``; ``side_px``
+        scales its longest side to exactly that many pixels (up or down) instead.
+        """
         import cv2
 
         height_px, width_px = image_bgr.shape[:2]
-        scale = min(1.0, MAX_POSE_SIDE_PX / max(height_px, width_px))
+        if side_px is None:
+            scale = min(1.0, MAX_POSE_SIDE_PX / max(height_px, width_px))
+        else:
+            scale = side_px / max(height_px, width_px)
         small: Any = image_bgr
-        if scale < 1.0:
+        if scale != 1.0:
             small = cv2.resize(
                 image_bgr,
                 (max(1, round(width_px * scale)), max(1, round(height_px * scale))),
-                interpolation=cv2.INTER_AREA,
+                interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR,
             )
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         # The landmark model starts only on the first frame with a person: mute until then too.
@@ -149,6 +183,15 @@ class PoseEstimator:
             image_width_px=int(width_px),
             image_height_px=int(height_px),
         )
+
+    def find_person(self, image_bgr: ImageArray, timestamp_s: float) -> PersonSearch:
+        """Search a photo at several scales and among several people (static mode only);
+        see :mod:`hipflex.vision.person_search`."""
+
+        def estimate(image: ImageArray, side_px: int | None) -> Pose | None:
+            return self.estimate(image, timestamp_s, side_px=side_px)
+
+        return find_person(image_bgr, estimate)
 
     def close(self) -> None:
         """Release the model."""
@@ -185,10 +228,17 @@ def _check_size(path: Path, width_px: int, height_px: int) -> None:
 
 
 def read_image(path: Path) -> ImageArray:
-    """Decode an image file to BGR pixels, or raise :class:`MediaError` with the reason."""
+    """Decode an image file to BGR pixels, or raise :class:`MediaError` with the reason.
+
+    The size its header declares is checked first (:mod:`hipflex.vision.media_limits`), so
+    an image that would need gigabytes is refused before anything is allocated."""
     import cv2
 
     check_readable(path)
+    try:
+        check_photo_header(path)
+    except OversizedError as exc:
+        raise MediaError(f"{path}: the image {exc}", hint=_TOO_BIG_HINT) from None
     data = np.fromfile(str(path), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
@@ -198,7 +248,8 @@ def read_image(path: Path) -> ImageArray:
 
 
 class ImageFilesSource:
-    """Photos in static mode: one frame per file, timestamps 0, 1, 2 ... s.
+    """Photos in static mode: one frame per file, timestamps 0, 1, 2 ... s; each photo is
+    searched as :meth:`PoseEstimator.find_person` does (other scales, several people).
 
     A file that cannot be decoded raises :class:`MediaError` when it is reached.
     """
@@ -211,7 +262,7 @@ class ImageFilesSource:
         with PoseEstimator(static_images=True) as estimator:
             for index, path in enumerate(self._paths):
                 image = read_image(path)
-                pose = estimator.estimate(image, float(index))
+                pose = estimator.find_person(image, float(index)).pose
                 yield Frame(float(index), pose, image if self._keep_images else None, index)
 
 
@@ -235,6 +286,7 @@ def _open_capture(path: Path) -> Any:
     _quiet_native_logs()
     import cv2
 
+    _quiet_opencv(cv2)
     check_readable(path)
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
@@ -246,7 +298,9 @@ def _open_capture(path: Path) -> Any:
 def probe_video(path: Path) -> VideoInfo:
     """Open ``path`` and read its rate, size and frame count; :class:`MediaError` if unusable.
 
-    The first frame is decoded, so a zero-frame or corrupt file is rejected here.
+    The frame size the container declares is checked against ``MAX_VIDEO_PIXELS`` before any
+    frame is decoded; then the first frame is decoded, so a zero-frame or corrupt file is
+    rejected here.
     """
     import cv2
 
@@ -254,6 +308,14 @@ def probe_video(path: Path) -> VideoInfo:
     try:
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        declared = (
+            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
+            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
+        )
+        try:
+            check_pixels(*declared, max_pixels=MAX_VIDEO_PIXELS)
+        except OversizedError as exc:
+            raise MediaError(f"{path}: the video {exc}", hint=_TOO_BIG_HINT) from None
         ok, first = capture.read()
     finally:
         capture.release()
@@ -343,10 +405,15 @@ class CameraSource:
         self._stopped = True
 
     def _open(self) -> Any:
+        _quiet_native_logs()
         import cv2
 
-        capture = cv2.VideoCapture(self.index)
-        if not capture.isOpened():
+        _quiet_opencv(cv2)
+        # OpenCV's V4L2 back end prints its own failure lines on stderr: we say it better.
+        with _native_stderr_muted():
+            capture = cv2.VideoCapture(self.index)
+            opened = capture.isOpened()
+        if not opened:
             capture.release()
             raise CameraError(
                 f"camera {self.index} is not available (missing, or busy in another program)",

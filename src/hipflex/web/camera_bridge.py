@@ -15,7 +15,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from hipflex.domain.form_thresholds import FormThresholds
-from hipflex.vision.form_rules import kneeling_on_other_side, other_side_message
+from hipflex.domain.protocol import Side
+from hipflex.vision.form_rules import FormStatus, other_side_message
+from hipflex.vision.media_limits import OversizedError, declared_image_size
 from hipflex.vision.pose import ImageArray, Pose
 from hipflex.vision.tracker import FormState, FormTracker
 
@@ -53,6 +55,14 @@ def decode_jpeg(data: bytes) -> ImageArray:
         raise FrameError(f"frame too large ({len(data)} bytes, limit {MAX_FRAME_BYTES})")
     if len(data) < 4:
         raise FrameError("empty frame")
+    # The header's declared size first: a tiny JPEG may declare 32000x32000 pixels.
+    try:
+        declared = declared_image_size(data)
+    except OversizedError as exc:
+        raise FrameError(f"frame {exc}") from None
+    if declared is not None and max(declared) > MAX_FRAME_SIDE_PX:
+        width_px, height_px = declared
+        raise FrameError(f"frame too large ({width_px}x{height_px}, limit {MAX_FRAME_SIDE_PX} px)")
     buffer = np.frombuffer(data, dtype=np.uint8)
     image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
     if image is None:
@@ -93,8 +103,11 @@ class FramePipeline:
         if self._estimator is None:
             self._estimator = self._estimator_factory()
 
-    def process(self, seq: int, data: bytes, timestamp_s: float) -> FrameResult:
-        """Run one frame; ``timestamp_s`` is its arrival time on a monotonic clock."""
+    def process(
+        self, seq: int, data: bytes, timestamp_s: float, expected_side: Side | None = None
+    ) -> FrameResult:
+        """Run one frame; ``timestamp_s`` is its arrival time on a monotonic clock,
+        ``expected_side`` the side of the current hold."""
         import time
 
         started = time.perf_counter()
@@ -102,7 +115,7 @@ class FramePipeline:
         self.warm_up()
         assert self._estimator is not None
         pose = self._estimator.estimate(image, timestamp_s)
-        state = self.tracker.update(pose, timestamp_s)
+        state = self.tracker.update(pose, timestamp_s, expected_side=expected_side)
         height_px, width_px = image.shape[:2]
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         return FrameResult(seq, state, int(width_px), int(height_px), elapsed_ms)
@@ -119,15 +132,13 @@ def _finite(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits)
 
 
-def frame_message(result: FrameResult, expected_side: str | None = None) -> dict[str, Any]:
+def frame_message(result: FrameResult) -> dict[str, Any]:
     """The ``pose`` message for the page: landmarks as fractions of the frame, and the state.
 
     ``other_side`` is set only when the camera is confident the other knee is down than the
-    session's current side (``expected_side``)."""
+    hold's side; ``position_confidence`` is in [0, 1], with ``position_reason`` when low."""
     state = result.state
-    other_side = bool(expected_side) and kneeling_on_other_side(
-        state.measurement, expected_side or ""
-    )
+    wrong_knee = state.status is FormStatus.WRONG_KNEE and state.expected_side is not None
     landmarks: list[list[float]] | None = None
     if state.pose is not None:
         xy = state.pose.image_xy_px
@@ -143,13 +154,17 @@ def frame_message(result: FrameResult, expected_side: str | None = None) -> dict
         "seq": result.seq,
         "landmarks": landmarks,
         "status": state.status.value,
-        "message": state.status.message,
+        "message": state.message or state.status.message,
         "good": state.good,
         "in_position": state.in_position,
         "cue": state.cue,
         "hip_extension_deg": _finite(measurement.hip_extension_deg) if measurement else None,
         "trunk_forward_deg": _finite(measurement.trunk_forward_deg) if measurement else None,
         "kneeling_side": measurement.kneeling_side.value if measurement else None,
-        "other_side": other_side_message(expected_side or "") if other_side else None,
+        "other_side": other_side_message(state.expected_side)  # type: ignore[arg-type]
+        if wrong_knee
+        else None,
+        "position_confidence": _finite(state.position_confidence, 2),
+        "position_reason": state.position_reason,
         "processing_ms": round(result.processing_ms, 1),
     }

@@ -3,11 +3,15 @@
 When the page runs MediaPipe Pose itself, it sends landmarks instead of camera frames::
 
     {"type": "landmarks", "timestamp_ms": 1234.5, "width_px": 640, "height_px": 480,
-     "landmarks": [[x, y, z, visibility], ... 33 rows]}     (or "landmarks": null: nobody seen)
+     "landmarks": [[x, y, z, visibility], ... 33 rows],     (or null: nobody seen)
+     "world_landmarks": [[x, y, z], ... 33 rows]}            (optional; null with landmarks)
 
 x and y are normalised to the frame (0..1 inside it), z is MediaPipe's relative depth on the
 scale of x, visibility is 0..1, ``timestamp_ms`` is the page's clock (``performance.now()``)
-when the frame was captured. Everything here is pure: the caller passes the server's receive
+when the frame was captured. ``world_landmarks`` are the model's metric landmarks (metres, hips
+at the origin): the form check's depth figures (back knee and toe above the floor, shin
+angles) read them, as on the Python path; without them it falls back to the relative z, which
+the two models estimate differently enough to flip verdicts. Everything here is pure: the caller passes the server's receive
 time (monotonic seconds), so tests need no clock.
 
 The server decides form from the landmarks; a message carrying anything else (a form status,
@@ -26,14 +30,16 @@ import numpy as np
 from hipflex.vision.pose import LANDMARK_COUNT, FloatArray, Pose
 
 MESSAGE_TYPE = "landmarks"
-# 33 × 4 numbers at full float precision are about 3.5 kB; twice that is plenty.
-MAX_MESSAGE_BYTES = 8 * 1024
+# 33 × 4 + 33 × 3 numbers at full float precision are about 6 kB; twice that is plenty.
+MAX_MESSAGE_BYTES = 12 * 1024
 # Landmarks of limbs outside the frame are extrapolated past its edges; one frame size beyond
 # each edge is still a body part, further is garbage.
 MIN_NORMALISED_XY = -1.0
 MAX_NORMALISED_XY = 2.0
 # MediaPipe's z is on the scale of x with the hips at 0: a body is well within ±3 frame widths.
 MAX_ABS_DEPTH = 3.0
+# World landmarks are metres from the hips' midpoint: a body lies well within ±3 m.
+MAX_ABS_WORLD_M = 3.0
 MIN_FRAME_SIDE_PX = 32
 MAX_FRAME_SIDE_PX = 8192
 # The page's clock may run ahead of the server's by this much since the first message (network
@@ -46,6 +52,7 @@ RATE_PER_S = 40.0
 BURST = 40
 
 _FIELDS = frozenset({"type", "timestamp_ms", "width_px", "height_px", "landmarks"})
+_OPTIONAL_FIELDS = frozenset({"world_landmarks"})
 
 
 class LandmarkRefused(ValueError):
@@ -64,6 +71,7 @@ class LandmarkMessage:
     width_px: int
     height_px: int
     landmarks: FloatArray | None  # (33, 4): x, y, z, visibility; None when nobody was seen
+    world_landmarks: FloatArray | None = None  # (33, 3) metres; None when not sent
 
 
 def _refuse_constant(name: str) -> float:
@@ -119,6 +127,26 @@ def _landmarks(value: Any) -> FloatArray | None:
     return values
 
 
+def _world_landmarks(value: Any) -> FloatArray | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != LANDMARK_COUNT:
+        count = len(value) if isinstance(value, list) else type(value).__name__
+        raise LandmarkRefused(f"world_landmarks must be {LANDMARK_COUNT} rows (got {count})")
+    rows: list[list[float]] = []
+    for index, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != 3:
+            raise LandmarkRefused(f"world landmark {index} must be [x, y, z]")
+        rows.append([_number(item, f"world landmark {index}") for item in row])
+    values = np.array(rows, dtype=np.float64)
+    if np.any(np.abs(values) > MAX_ABS_WORLD_M):
+        bad = int(np.argmax(np.any(np.abs(values) > MAX_ABS_WORLD_M, axis=1)))
+        raise LandmarkRefused(
+            f"world landmark {bad}: x, y and z must be within ±{MAX_ABS_WORLD_M:g} m"
+        )
+    return values
+
+
 def parse_landmark_message(text: str | bytes) -> LandmarkMessage:
     """Check one message's size, shape, numbers and ranges; :class:`LandmarkRefused` if bad."""
     raw = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
@@ -134,7 +162,7 @@ def parse_landmark_message(text: str | bytes) -> LandmarkMessage:
         raise LandmarkRefused("message must be a JSON object")
     if data.get("type") != MESSAGE_TYPE:
         raise LandmarkRefused(f"message type must be {MESSAGE_TYPE!r}")
-    unexpected = sorted(set(data) - _FIELDS)
+    unexpected = sorted(set(data) - _FIELDS - _OPTIONAL_FIELDS)
     if unexpected:
         raise LandmarkRefused(
             f"unexpected field {unexpected[0]!r}: the server judges form from the landmarks alone"
@@ -145,11 +173,16 @@ def parse_landmark_message(text: str | bytes) -> LandmarkMessage:
     timestamp_ms = _number(data["timestamp_ms"], "timestamp_ms")
     if timestamp_ms < 0:
         raise LandmarkRefused("timestamp_ms must not be negative")
+    landmarks = _landmarks(data["landmarks"])
+    world = _world_landmarks(data.get("world_landmarks"))
+    if world is not None and landmarks is None:
+        raise LandmarkRefused("world_landmarks must be null when landmarks is null")
     return LandmarkMessage(
         timestamp_ms=timestamp_ms,
         width_px=_side_px(data["width_px"], "width_px"),
         height_px=_side_px(data["height_px"], "height_px"),
-        landmarks=_landmarks(data["landmarks"]),
+        landmarks=landmarks,
+        world_landmarks=world,
     )
 
 
@@ -166,7 +199,7 @@ def to_pose(message: LandmarkMessage, timestamp_s: float) -> Pose | None:
         image_xy_px=values[:, :2] * np.array([width_px, height_px], dtype=np.float64),
         depth_z_px=values[:, 2] * width_px,
         visibility=values[:, 3].copy(),
-        world_xyz_m=None,
+        world_xyz_m=None if message.world_landmarks is None else message.world_landmarks.copy(),
         timestamp_s=timestamp_s,
         image_width_px=width_px,
         image_height_px=height_px,

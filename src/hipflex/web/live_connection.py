@@ -273,14 +273,15 @@ class LiveConnection:
                 continue
             seq, jpeg, arrived_at = pending
             try:
-                result = await self._in_thread(pipeline.process, seq, jpeg, arrived_at)
+                side = self.session.engine.snapshot().side if self.session else None
+                result = await self._in_thread(pipeline.process, seq, jpeg, arrived_at, side)
             except FrameError as exc:
                 self._bad(str(exc))
                 continue
             if self.session is None or not self.session.running:
                 return
             self.session.form_update(result.state)
-            self._send(frame_message(result, self.session.engine.snapshot().side.value))
+            self._send(frame_message(result))
             if result.state.cue:
                 self._send(
                     {"type": "event", "event": "cue", "text": result.state.cue, "kind": "form"}

@@ -55,7 +55,8 @@ async ([dataUrls, maxSidePx]) => {
     g.imageSmoothingQuality = "high";
     g.drawImage(image, 0, 0, canvas.width, canvas.height);
     const result = await pose.estimate(canvas);
-    results.push({ landmarks: result.landmarks, inferenceMs: result.inferenceMs,
+    results.push({ landmarks: result.landmarks, worldLandmarks: result.worldLandmarks,
+                   inferenceMs: result.inferenceMs,
                    cpuInference: pose.cpuInference,
                    message: JSON.stringify(landmarkMessage(result)) });
   }
@@ -69,13 +70,18 @@ def data_url(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
-def pose_from_normalised(rows: list[list[float]], width_px: int, height_px: int) -> Pose:
+def pose_from_normalised(
+    rows: list[list[float]],
+    width_px: int,
+    height_px: int,
+    world_rows: list[list[float]] | None = None,
+) -> Pose:
     values = np.array(rows, dtype=np.float64)
     return Pose(
         image_xy_px=values[:, :2] * np.array([width_px, height_px], dtype=np.float64),
         depth_z_px=values[:, 2] * width_px,
         visibility=np.clip(values[:, 3], 0.0, 1.0),
-        world_xyz_m=None,
+        world_xyz_m=None if world_rows is None else np.array(world_rows, dtype=np.float64),
         timestamp_s=0.0,
         image_width_px=width_px,
         image_height_px=height_px,
@@ -152,7 +158,11 @@ def run_parity(page: Any, photos: list[Path]) -> list[PhotoParity]:
             height_px, width_px = image.shape[:2]
             python = estimator.estimate(image, 0.0)
             rows = result["landmarks"]
-            browser = None if rows is None else pose_from_normalised(rows, width_px, height_px)
+            browser = (
+                None
+                if rows is None
+                else pose_from_normalised(rows, width_px, height_px, result["worldLandmarks"])
+            )
             parity.append(
                 PhotoParity(
                     path.name, browser, python, float(result["inferenceMs"]), result["message"]

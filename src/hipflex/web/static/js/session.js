@@ -251,7 +251,7 @@ function onPose(message) {
   const box = $("form-state");
   box.dataset.status = message.status;
   let text = message.status === "good" ? "good form: counting" : message.message;
-  if (message.other_side) text = `${message.other_side} · ${text}`;
+  if (message.position_reason && message.in_position) text = `${text} (unsure: ${message.position_reason})`;
   setText("form-status", text.charAt(0).toUpperCase() + text.slice(1));
   setText("hip-angle", message.hip_extension_deg === null ? "–" : `${Math.round(message.hip_extension_deg)}°`);
   setText("trunk-angle", message.trunk_forward_deg === null ? "–" : trunkText(message.trunk_forward_deg));

@@ -122,7 +122,9 @@ export class BrowserPose {
       useCpuInference: useCpu,
     });
     this.model.onResults((results) => {
-      this.latest = results.poseLandmarks || null;
+      this.latest = results.poseLandmarks
+        ? { landmarks: results.poseLandmarks, world: results.poseWorldLandmarks || null }
+        : null;
     });
   }
 
@@ -139,10 +141,15 @@ export class BrowserPose {
     const inferenceMs = performance.now() - started;
     const found = this.latest;
     const landmarks =
-      found && found.length === LANDMARK_COUNT
-        ? found.map((point) => [point.x, point.y, point.z, point.visibility ?? 0])
+      found && found.landmarks.length === LANDMARK_COUNT
+        ? found.landmarks.map((point) => [point.x, point.y, point.z, point.visibility ?? 0])
         : null;
-    return { timestampMs, widthPx, heightPx, landmarks, inferenceMs };
+    // Metric landmarks (metres, hips at the origin): the server's depth figures read them.
+    const worldLandmarks =
+      landmarks && found.world && found.world.length === LANDMARK_COUNT
+        ? found.world.map((point) => [point.x, point.y, point.z])
+        : null;
+    return { timestampMs, widthPx, heightPx, landmarks, worldLandmarks, inferenceMs };
   }
 
   reset() {
@@ -163,6 +170,7 @@ export function landmarkMessage(result) {
     width_px: result.widthPx,
     height_px: result.heightPx,
     landmarks: result.landmarks,
+    world_landmarks: result.worldLandmarks ?? null,
   };
 }
 
