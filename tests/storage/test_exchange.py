@@ -18,7 +18,7 @@ from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import SessionRecord
 from hipflex.errors import ImportFileError
 from hipflex.storage.db import Database, open_database
-from hipflex.storage.exchange import CSV_COLUMNS, export_history, import_file
+from hipflex.storage.exchange import CSV_COLUMNS, as_finished, export_history, import_file
 
 from .conftest import T0, make_hold
 
@@ -71,7 +71,9 @@ def test_round_trip_into_a_fresh_database_gives_the_same_history(
     exported = _export(source_db, fmt, tmp_path / f"history.{fmt}")
     with open_database(tmp_path / "fresh") as fresh:
         result = import_file(fresh.repository, exported)
-        assert _everything(fresh) == _everything(source_db)
+        # The third session is still in progress (this process runs it): it arrives partial.
+        assert _everything(fresh) == [as_finished(s) for s in _everything(source_db)]
+    assert result.closed_as_partial == 1
     assert result.counts.added == {"sessions": 3, "holds": 9, "pain_ratings": 3, "notes": 2}
     assert sum(result.counts.skipped.values()) == 0
 

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from hipflex import __version__
+from hipflex.domain.events import SessionStatus
 from hipflex.domain.records import PainMoment, SessionRecord
 from hipflex.errors import ImportFileError
 from hipflex.storage.exchange_schema import (
@@ -218,6 +219,7 @@ class ImportResult:
     path: Path
     sessions: int  # sessions in the file
     counts: ImportCounts = field(default_factory=ImportCounts)
+    closed_as_partial: int = 0  # sessions in progress in the file, imported as partial
 
 
 def import_file(repository: Repository, path: Path) -> ImportResult:
@@ -228,7 +230,14 @@ def import_file(repository: Repository, path: Path) -> ImportResult:
 def import_records(
     repository: Repository, records: Sequence[SessionRecord], path: Path
 ) -> ImportResult:
-    """Add the new rows of ``records`` (read from ``path``) in one transaction."""
+    """Add the new rows of ``records`` (read from ``path``) in one transaction.
+
+    A session still in progress in the file (exported while it ran, or its process died
+    before recovery) is imported as partial, ending at its last hold: no process here runs
+    it, and an in-progress row would wait for a process that will never finish it.
+    """
+    running = sum(1 for r in records if r.status is SessionStatus.IN_PROGRESS)
+    records = [as_finished(r) for r in records]
     try:
         counts = repository.import_sessions(records)
     except ValueError as exc:
@@ -238,7 +247,16 @@ def import_records(
         raise ImportFileError(
             f"{path}: conflicts with the stored history ({reason}); nothing was imported"
         ) from None
-    return ImportResult(path=path, sessions=len(records), counts=counts)
+    return ImportResult(path=path, sessions=len(records), counts=counts, closed_as_partial=running)
+
+
+def as_finished(record: SessionRecord) -> SessionRecord:
+    """``record``, or, when it is in progress, the same session closed as partial at its last
+    hold's end (its start when no hold finished)."""
+    if record.status is not SessionStatus.IN_PROGRESS:
+        return record
+    ended_at = max((h.ended_at for h in record.holds), default=record.started_at)
+    return replace(record, status=SessionStatus.PARTIAL, ended_at=ended_at)
 
 
 def read_history_file(path: Path) -> list[SessionRecord]:

@@ -25,6 +25,7 @@ from hipflex.domain.records import (
     SessionRecord,
     Source,
 )
+from hipflex.storage.processes import MAX_PID
 
 FORMAT_NAME = "hipflex-history"
 FORMAT_VERSION = 1
@@ -90,7 +91,7 @@ class SessionFieldsIn(_Strict):
     ended_at: AwareDatetime | None = None
     status: SessionStatus
     source: Source
-    pid: int | None = Field(default=None, ge=0)
+    pid: int | None = Field(default=None, ge=1, le=MAX_PID)
     host: str | None = Field(default=None, max_length=255)
 
 

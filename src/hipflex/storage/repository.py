@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -201,33 +201,47 @@ class Repository:
         """Mark in-progress sessions whose process died on this host as partial.
 
         Their end is the last hold's end (or the start when no hold finished). Sessions of
-        live processes, and of other hosts (a shared PostgreSQL), are left alone. Returns the
-        ids of the sessions marked partial.
+        live processes, and of other hosts (a shared PostgreSQL), are left alone. Any stored
+        pid is coped with (a pid no process can have means the process is gone), and the
+        update is plain SQL over the ids, so one odd row cannot stop the history opening.
+        Returns the ids of the sessions marked partial.
         """
-        host = this_host()
-        recovered: list[str] = []
+        last_hold_end = (
+            select(func.max(HoldRow.ended_at))
+            .where(HoldRow.session_id == SessionRow.id)
+            .scalar_subquery()
+        )
         with self._sessions.begin() as db:
-            rows = db.scalars(
-                select(SessionRow)
+            candidates = db.execute(
+                select(SessionRow.id, SessionRow.pid)
                 .where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
-                .where(SessionRow.host == host)
-                .options(selectinload(SessionRow.holds))
+                .where(SessionRow.host == this_host())
             ).all()
-            for row in rows:
-                if row.pid is not None and process_is_alive(row.pid):
-                    continue
-                ends = [hold.ended_at for hold in row.holds]
-                row.status = SessionStatus.PARTIAL.value
-                row.ended_at = max(ends) if ends else row.started_at
-                recovered.append(row.id)
+            recovered = [row_id for row_id, pid in candidates if not process_is_alive(pid)]
+            for chunk in _chunks(recovered):
+                db.execute(
+                    update(SessionRow)
+                    .where(SessionRow.id.in_(chunk))
+                    .values(
+                        status=SessionStatus.PARTIAL.value,
+                        ended_at=func.coalesce(last_hold_end, SessionRow.started_at),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
         return recovered
 
     def import_sessions(self, records: Sequence[SessionRecord]) -> ImportCounts:
         """Add the sessions, holds, pain ratings and notes not stored yet, in one transaction.
 
         Rows already present (same id) are skipped, so importing twice adds nothing. A row
-        whose id exists under another session raises ``ValueError`` and nothing is added.
+        whose id exists under another session, or a session still in progress (only the
+        process running it may keep it so), raises ``ValueError`` and nothing is added.
         """
+        running = [r.id for r in records if r.status is SessionStatus.IN_PROGRESS]
+        if running:
+            raise ValueError(
+                f"session {running[0]} is in progress; only a finished session can be imported"
+            )
         added = dict.fromkeys(("sessions", "holds", "pain_ratings", "notes"), 0)
         skipped = dict(added)
         with self._sessions.begin() as db:
