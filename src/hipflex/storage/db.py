@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from hipflex.errors import DatabaseError
@@ -30,7 +30,7 @@ from hipflex.storage.migrate import (
     head_revision,
     upgrade_to_head,
 )
-from hipflex.storage.repository import Repository
+from hipflex.storage.repository import READ_ONLY_OPTION, Repository
 
 DB_FILENAME = "hipflex.db"
 # Two terminals may write at once; a writer waits this long for the other's transaction.
@@ -183,28 +183,42 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # Take the write lock up front: a deferred transaction that reads and then writes can
-        # fail at once with SQLITE_BUSY when another terminal wrote in between; an immediate
-        # one waits its turn (busy timeout). Our transactions are short, so readers barely wait.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # A read is a WAL snapshot: it takes no write lock and never blocks the writer.
+            connection.exec_driver_sql("BEGIN")
+            return
+        # A write takes the write lock up front: a deferred transaction that reads and then
+        # writes fails at once with SQLITE_BUSY (no busy wait) when another terminal wrote in
+        # between; an immediate one waits its turn (busy timeout), and is retried until the
+        # deadline for the rare "busy" answers SQLite gives without waiting.
+        _when_unlocked(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
-def _when_unlocked(action: Callable[[], object], timeout_s: float = BUSY_TIMEOUT_S) -> None:
-    """Run ``action``, retrying while SQLite reports the database locked."""
-    deadline = time.monotonic() + timeout_s
+def _when_unlocked(action: Callable[[], object], timeout_s: float | None = None) -> None:
+    """Run ``action``, retrying while SQLite reports the database locked or busy, for at
+    most ``timeout_s`` (default: the busy timeout)."""
+    deadline = time.monotonic() + (BUSY_TIMEOUT_S if timeout_s is None else timeout_s)
     while True:
         try:
             action()
             return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
+        except (sqlite3.OperationalError, OperationalError) as exc:
+            text = str(getattr(exc, "orig", exc))
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
 
 
 def _migrate(engine: Engine, location: str) -> None:
-    # One transaction (a write lock on SQLite): two terminals opening a new database at the
-    # same moment migrate it once, one after the other.
+    # Check in a read transaction: opening a current database takes no write lock, so many
+    # terminals and pages opening it never queue behind a session's writes.
+    with engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY_OPTION: True})
+        check_known_revision(connection, location)
+        if current_revision(connection) == head_revision():
+            return
+    # Migrate in one write transaction (a write lock on SQLite): two terminals opening a new
+    # database at the same moment migrate it once, one after the other.
     with engine.begin() as connection:
         check_known_revision(connection, location)
         if current_revision(connection) != head_revision():

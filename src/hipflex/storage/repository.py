@@ -6,6 +6,7 @@ in progress. Reads return the plain dataclasses of :mod:`hipflex.domain.records`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -37,6 +38,9 @@ from hipflex.storage.tables import HoldRow, NoteRow, PainRatingRow, SessionRow
 # Pain ratings get an id derived from (session, moment): a CSV export carries no pain ids, yet
 # importing it back into the database it came from must add nothing.
 PAIN_ID_NAMESPACE = uuid.UUID("6f1d3c55-1f5e-4a43-9a55-3f6c1b2f9d10")
+# Execution option marking a connection's transactions as read-only; storage/db.py begins them
+# without the write lock on SQLite.
+READ_ONLY_OPTION = "hipflex_read_only"
 _CHUNK = 500  # ids per IN (...) query; well under SQLite's variable limit
 
 
@@ -86,7 +90,12 @@ class Repository:
     """The history, over an engine opened by :func:`hipflex.storage.db.open_database`."""
 
     def __init__(self, engine: Engine) -> None:
+        # Writes: every transaction takes the write lock as it begins (see storage/db.py).
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Reads: a plain deferred transaction, a snapshot that never blocks the writer.
+        self._reads = sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -206,17 +215,23 @@ class Repository:
         update is plain SQL over the ids, so one odd row cannot stop the history opening.
         Returns the ids of the sessions marked partial.
         """
+        in_progress_here = (
+            select(SessionRow.id, SessionRow.pid)
+            .where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
+            .where(SessionRow.host == this_host())
+        )
+        # Look first without the write lock: usually nothing needs recovering.
+        with self.read_session() as db:
+            candidates = db.execute(in_progress_here).all()
+        if all(process_is_alive(pid) for _, pid in candidates):
+            return []
         last_hold_end = (
             select(func.max(HoldRow.ended_at))
             .where(HoldRow.session_id == SessionRow.id)
             .scalar_subquery()
         )
         with self._sessions.begin() as db:
-            candidates = db.execute(
-                select(SessionRow.id, SessionRow.pid)
-                .where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
-                .where(SessionRow.host == this_host())
-            ).all()
+            candidates = db.execute(in_progress_here).all()  # again, now under the lock
             recovered = [row_id for row_id, pid in candidates if not process_is_alive(pid)]
             for chunk in _chunks(recovered):
                 db.execute(
@@ -304,8 +319,18 @@ class Repository:
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def read_session(self) -> Session:
+        """An ORM session for reads only: on SQLite its transaction takes no write lock (WAL
+        readers need none), so however long a page reads, a session's holds are written."""
+        return self._reads()
+
+    def write_session(self) -> contextlib.AbstractContextManager[Session]:
+        """A write transaction, committed on leaving: on SQLite it takes the write lock when
+        it begins, waiting (bounded) for another writer's transaction to end."""
+        return self._sessions.begin()
+
     def _read(self, query: Select[Any]) -> list[SessionRecord]:
-        with self._sessions() as db:
+        with self.read_session() as db:
             return [_session_record(row) for row in db.scalars(query).all()]
 
     @staticmethod
