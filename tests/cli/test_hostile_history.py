@@ -134,3 +134,16 @@ def test_serve_works_over_a_poisoned_history(poisoned: Path) -> None:
         server.send_signal(signal.SIGINT)
         _out, err = server.communicate(timeout=30)
     assert "Traceback" not in err
+
+
+def test_importing_a_time_that_overflows_is_a_message_not_a_traceback(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = _hostile_file(tmp_path / "old.json", 4242)
+    document = json.loads(path.read_text())
+    document["sessions"][0]["started_at"] = "0001-01-01T00:00:00+05:00"
+    path.write_text(json.dumps(document))
+    code, _out, err = cli("import", str(path), "--data-dir", str(tmp_path / "data"))
+    assert code == 2
+    assert "Traceback" not in err
+    assert "sessions[0].started_at" in err and "2000-01-01 and 2100-01-01 UTC" in err

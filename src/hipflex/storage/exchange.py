@@ -38,6 +38,9 @@ from hipflex.storage.exchange_schema import (
 from hipflex.storage.repository import ImportCounts, Repository, pain_rating_id
 
 FORMATS = ("json", "csv")
+# The whole file is read and validated before anything is imported; this bounds the memory that
+# takes (a few times the file's size).
+MAX_IMPORT_BYTES = 100 * 1024 * 1024
 _M = TypeVar("_M", bound=BaseModel)
 
 # CSV column → model field. Session and pain/notes columns repeat on each of a session's rows.
@@ -262,6 +265,12 @@ def as_finished(record: SessionRecord) -> SessionRecord:
 def read_history_file(path: Path) -> list[SessionRecord]:
     """Parse and validate a JSON or CSV export; ``ImportFileError`` on any problem."""
     try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise ImportFileError(
+                f"{path}: {size:,} bytes is over the import limit of {MAX_IMPORT_BYTES:,} bytes; "
+                "a history file is far smaller (five years of daily sessions: about 10 MB)"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ImportFileError(f"{path}: no such file") from None
@@ -288,6 +297,18 @@ def _parse_json(text: str, path: Path) -> list[SessionRecord]:
 
 
 def _parse_csv(text: str, path: Path) -> list[SessionRecord]:
+    # csv refuses cells over 131,072 characters, yet a notes cell holds every note of a
+    # session. No cell can be longer than the file, which is already in memory (and limited
+    # by MAX_IMPORT_BYTES): allow that much while reading, then put the process-wide limit back.
+    default_limit = csv.field_size_limit()
+    csv.field_size_limit(max(default_limit, len(text) + 1))
+    try:
+        return _parse_csv_rows(text, path)
+    finally:
+        csv.field_size_limit(default_limit)
+
+
+def _parse_csv_rows(text: str, path: Path) -> list[SessionRecord]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
     missing = [c for c in CSV_COLUMNS if c not in header]

@@ -170,7 +170,13 @@ class Repository:
         rating_id = pain_rating_id(session_id, pain_moment)
         with self._sessions.begin() as db:
             self._require_session(db, session_id)
-            row = db.get(PainRatingRow, rating_id)
+            # By session and moment, not by the derived id: an imported rating keeps the id
+            # its file gave it, and a second row for the moment would break the unique key.
+            row = db.scalars(
+                select(PainRatingRow)
+                .where(PainRatingRow.session_id == session_id)
+                .where(PainRatingRow.moment == pain_moment.value)
+            ).first()
             if row is None:
                 db.add(
                     PainRatingRow(
@@ -184,6 +190,7 @@ class Repository:
             else:
                 row.value = value
                 row.recorded_at = at
+                rating_id = row.id
         return rating_id
 
     def add_note(self, session_id: str, text: str, at: datetime) -> str:
