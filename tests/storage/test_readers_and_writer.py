@@ -133,7 +133,8 @@ import json, random, sys, time, traceback
 from pathlib import Path
 from hipflex.storage.db import open_database
 
-data_dir, stop, deadline = Path(sys.argv[1]), Path(sys.argv[2]), time.monotonic() + 240
+data_dir, stop, ready = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+deadline = time.monotonic() + 240
 reads, opens, errors = 0, 0, []
 while not stop.exists() and time.monotonic() < deadline:
     try:
@@ -146,6 +147,7 @@ while not stop.exists() and time.monotonic() < deadline:
                 repo.recent_sessions(20)
                 repo.get_session(random.choice(everything).id)
                 reads += 3
+                ready.touch()  # this reader is at work
                 if stop.exists():
                     break
     except Exception:
@@ -165,23 +167,37 @@ def test_sessions_lose_no_hold_while_many_readers_hammer_a_large_history(tmp_pat
     env.pop("HIPFLEX_DATABASE_URL", None)
     readers = [
         subprocess.Popen(
-            [sys.executable, "-c", READER, str(data_dir), str(stop)],
+            [sys.executable, "-c", READER, str(data_dir), str(stop), str(tmp_path / f"r{n}")],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
         )
-        for _ in range(READERS)
+        for n in range(READERS)
     ]
     try:
-        time.sleep(2)  # the readers are at work before the first session opens the database
-        for _ in range(SESSIONS_WRITTEN):
-            session = subprocess.run(
+        # Every reader is at work before the sessions open the database.
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"r{n}").exists() for n in range(READERS)):
+            assert time.monotonic() < deadline, "the readers did not start"
+            assert all(reader.poll() is None for reader in readers)
+            time.sleep(0.1)
+        # Two terminals at once, each a whole session: 8 holds, each committed as it ends.
+        sessions = [
+            subprocess.Popen(
                 [sys.executable, "-m", "hipflex", "start", "--no-input", "--speed", "100"],
-                env=env, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-            assert session.returncode == 0, session.stderr
-            assert "Traceback" not in session.stderr
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
+            for _ in range(SESSIONS_WRITTEN)
+        ]
+        for session in sessions:
+            _out, err = session.communicate(timeout=240)
+            assert session.returncode == 0, err
+            assert "Traceback" not in err
     finally:
         stop.touch()
         results = [json.loads(reader.communicate(timeout=120)[0]) for reader in readers]
