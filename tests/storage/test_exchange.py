@@ -134,7 +134,7 @@ def test_csv_has_one_row_per_hold_with_session_fields_repeated(
 
 def test_json_is_nested_and_versioned(source_db: Database, tmp_path: Path) -> None:
     document = json.loads(_export(source_db, "json", tmp_path / "h.json").read_text())
-    assert (document["format"], document["format_version"]) == ("hipflex-history", 1)
+    assert (document["format"], document["format_version"]) == ("hipflex-history", 2)
     first = document["sessions"][0]
     assert len(first["holds"]) == 8 and first["holds"][0]["counted_s"] == 29.875
     assert {p["moment"]: p["value"] for p in first["pain_ratings"]} == {"before": 6, "after": 2}
@@ -251,7 +251,7 @@ JSON_BREAKAGES = [
     ("sessions.1.status", "abandoned", "sessions[1].status"),
     ("sessions.0.holds.0.id", "123", "sessions[0].holds[0].id"),
     ("sessions.0.surprise", 1, "sessions[0].surprise"),
-    ("format_version", 2, "newer hipflex"),
+    ("format_version", 3, "newer hipflex"),
     ("format", "something-else", "format"),
 ]
 
@@ -347,12 +347,15 @@ def test_csv_line_numbers_count_cells_that_span_lines(source_db: Database, tmp_p
         ("sessions.0.pain_ratings.0.recorded_at", "0001-01-01T00:00:00+00:01"),
         ("sessions.0.notes.0.created_at", "9999-12-31T23:59:59-23:59"),
         ("exported_at", "0001-01-01T00:00:00+14:00"),
+        ("pain_checkins.0.recorded_at", "0001-01-01T00:00:00+05:00"),  # export format 2
     ],
 )
 def test_times_that_overflow_once_their_offset_is_applied_are_a_clear_error(
     source_db: Database, tmp_path: Path, path: str, value: str
 ) -> None:
     document = _json_doc(source_db, tmp_path)
+    checkin = {"id": str(uuid.uuid4()), "day": "2026-03-01", "value": 3, "note": None}
+    document["pain_checkins"] = [{**checkin, "recorded_at": "2026-03-01T20:00:00+00:00"}]
     _set(path, value)(document)
     broken = tmp_path / "overflow.json"
     broken.write_text(json.dumps(document))
