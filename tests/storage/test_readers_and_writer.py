@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import HoldRecord, PainMoment, PainRecord, SessionRecord, Source
 from hipflex.storage import db as db_module
 from hipflex.storage.db import open_database
-from hipflex.storage.repository import pain_rating_id
+from hipflex.storage.repository import Repository, pain_rating_id
 from hipflex.storage.tables import SessionRow
 
 from .conftest import T0, make_hold
@@ -106,26 +107,67 @@ def test_a_read_in_progress_leaves_the_write_lock_free(
     assert stored is not None and len(stored.holds) == 3
 
 
+def _hold_the_write_lock(
+    repository: Repository, session_id: str, release: threading.Event
+) -> threading.Thread:
+    """A thread in a write transaction (it holds the write lock) until ``release`` is set."""
+    holding = threading.Event()
+
+    def long_write() -> None:
+        with repository.write_session() as db:
+            db.get(SessionRow, session_id)
+            holding.set()
+            release.wait(timeout=30)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    assert holding.wait(timeout=30)
+    return writer
+
+
 def test_writes_still_wait_for_each_other(tmp_path: Path, protocol: Protocol) -> None:
     """Two writers: the second waits (busy wait) for the first's transaction, then commits."""
     with open_database(tmp_path) as first, open_database(tmp_path) as second:
         session_id = first.repository.start_session(protocol, "timer", T0)
-        holding, release = threading.Event(), threading.Event()
-
-        def long_write() -> None:
-            with first.repository.write_session() as db:
-                db.get(SessionRow, session_id)
-                holding.set()
-                release.wait(timeout=30)
-
-        writer = threading.Thread(target=long_write)
-        writer.start()
-        assert holding.wait(timeout=30)
+        release = threading.Event()
+        writer = _hold_the_write_lock(first.repository, session_id, release)
         threading.Timer(0.3, release.set).start()
         second.repository.record_hold(session_id, make_hold(0), "timer")  # waits, then commits
         writer.join(timeout=30)
         stored = second.repository.get_session(session_id)
     assert stored is not None and len(stored.holds) == 1
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda repo: repo.pain_checkins_between(None, None),
+        lambda repo: repo.first_session_started_at(),
+        lambda repo: repo.short_id_length(),
+        lambda repo: repo.resolve_session_id(repo.recent_sessions(1)[0].id[:8]),
+        lambda repo: repo.recent_sessions(5),
+    ],
+    ids=["check-ins", "first-use", "short-ids", "resolve-id", "recent"],
+)
+def test_every_read_works_while_a_writer_holds_the_lock(
+    tmp_path: Path,
+    protocol: Protocol,
+    monkeypatch: pytest.MonkeyPatch,
+    read: Callable[[Repository], object],
+) -> None:
+    """The pages' other reads (check-ins, first use, short ids) take no write lock either:
+    each answers while another terminal's write transaction is open."""
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.5)
+    with open_database(tmp_path) as writer_db, open_database(tmp_path) as reader_db:
+        session_id = writer_db.repository.start_session(protocol, "timer", T0)
+        writer_db.repository.finish_session(session_id, SessionStatus.COMPLETED, T0)
+        release = threading.Event()
+        writer = _hold_the_write_lock(writer_db.repository, session_id, release)
+        try:
+            read(reader_db.repository)  # "database is locked" if the read wanted the lock
+        finally:
+            release.set()
+            writer.join(timeout=30)
 
 
 READER = """

@@ -59,7 +59,8 @@ class SessionIdError(ValueError):
 class CorrectionsMixin:
     """Corrections of :class:`~hipflex.storage.repository.Repository` (kept apart for size)."""
 
-    _sessions: sessionmaker[Session]
+    _sessions: sessionmaker[Session]  # writes: take the write lock (see storage/db.py)
+    _reads: sessionmaker[Session]  # reads: a WAL snapshot, never the write lock
 
     if TYPE_CHECKING:
 
@@ -72,7 +73,7 @@ class CorrectionsMixin:
         text = prefix.strip().lower()
         if not text:
             raise SessionIdError("give a session id (see `hipflex history`)")
-        with self._sessions() as db:
+        with self._reads() as db:
             ids = db.scalars(
                 select(SessionRow.id)
                 .where(SessionRow.deleted_at.is_(None))
@@ -90,7 +91,7 @@ class CorrectionsMixin:
 
     def short_id_length(self, minimum: int = SHORT_ID_MIN_CHARS) -> int:
         """The shortest id prefix (at least ``minimum`` characters) unique among sessions."""
-        with self._sessions() as db:
+        with self._reads() as db:
             ids = sorted(db.scalars(select(SessionRow.id).where(SessionRow.deleted_at.is_(None))))
         return unique_prefix_length(ids, minimum)
 
@@ -99,7 +100,7 @@ class CorrectionsMixin:
         query = select(SessionRow).where(SessionRow.deleted_at.is_(None))
         if not include_demo:
             query = query.where(SessionRow.demo.is_(False))
-        with self._sessions() as db:
+        with self._reads() as db:
             row = db.scalars(query.order_by(SessionRow.started_at).limit(1)).first()
             return None if row is None else row.started_at
 
