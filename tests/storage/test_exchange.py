@@ -422,3 +422,26 @@ def test_a_check_in_after_importing_a_pain_rating_with_its_own_id_updates_it(
         ("after", 7),
         ("before", 5),
     ]
+
+
+def test_correcting_an_imported_pain_rating_with_its_own_id_edits_or_removes_it(
+    source_db: Database, tmp_path: Path
+) -> None:
+    """`session edit --pain-after` on a rating another tool gave its own id (issue 10.8)."""
+    from hipflex.storage.corrections import SessionCorrection
+
+    document = _json_doc(source_db, tmp_path)
+    session = document["sessions"][2]  # one pain rating, "after"
+    session["pain_ratings"][0]["id"] = str(uuid.uuid4())
+    path = tmp_path / "foreign.json"
+    path.write_text(json.dumps(document))
+    with open_database(tmp_path / "fresh") as fresh:
+        import_file(fresh.repository, path)
+        edited = fresh.repository.correct_session(
+            session["id"], SessionCorrection(pain_after=2), T0
+        )
+        assert [(p.moment.value, p.value) for p in edited.pain_ratings] == [("after", 2)]
+        cleared = fresh.repository.correct_session(
+            session["id"], SessionCorrection(pain_after=None), T0
+        )
+    assert cleared.pain_ratings == ()

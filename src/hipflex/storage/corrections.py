@@ -115,7 +115,12 @@ class CorrectionsMixin:
         stays on the session's day; an edited one keeps its time. ``ValueError`` for a pain
         value outside 0–10 or an unknown session.
         """
-        from hipflex.storage.repository import check_aware, check_pain_value, pain_rating_id
+        from hipflex.storage.repository import (
+            check_aware,
+            check_pain_value,
+            pain_rating_id,
+            stored_pain_rating,
+        )
 
         check_aware(at, "correction time")
         with self._sessions.begin() as db:
@@ -126,7 +131,7 @@ class CorrectionsMixin:
             ):
                 if value is UNCHANGED:
                     continue
-                rating = db.get(PainRatingRow, pain_rating_id(row.id, moment))
+                rating = stored_pain_rating(db, row.id, moment)
                 if value is None:
                     if rating is not None:
                         db.delete(rating)

@@ -182,13 +182,7 @@ class Repository(CorrectionsMixin, CheckInsMixin):
         rating_id = pain_rating_id(session_id, pain_moment)
         with self._sessions.begin() as db:
             self._require_session(db, session_id)
-            # By session and moment, not by the derived id: an imported rating keeps the id
-            # its file gave it, and a second row for the moment would break the unique key.
-            row = db.scalars(
-                select(PainRatingRow)
-                .where(PainRatingRow.session_id == session_id)
-                .where(PainRatingRow.moment == pain_moment.value)
-            ).first()
+            row = stored_pain_rating(db, session_id, pain_moment)
             if row is None:
                 db.add(
                     PainRatingRow(
@@ -514,6 +508,17 @@ def _hold_row(hold: HoldRecord) -> HoldRow:
         hip_extension_median_deg=hold.hip_extension_median_deg,
         faults=_faults_to_json(hold.faults),
     )
+
+
+def stored_pain_rating(db: Session, session_id: str, moment: PainMoment) -> PainRatingRow | None:
+    """The session's rating for ``moment``, found by session and moment, not by the derived id:
+    an imported rating keeps the id its file gave it, and a second row for the moment would
+    break the unique key."""
+    return db.scalars(
+        select(PainRatingRow)
+        .where(PainRatingRow.session_id == session_id)
+        .where(PainRatingRow.moment == moment.value)
+    ).first()
 
 
 def _pain_row(pain: PainRecord) -> PainRatingRow:
