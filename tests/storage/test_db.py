@@ -125,6 +125,59 @@ def test_a_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     assert tables == {"photos"}
 
 
+def _rollback_journal(db_file: Path) -> None:
+    """Put the file in rollback-journal mode, as another program (or a copy) may leave it."""
+    conn = sqlite3.connect(db_file)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    conn.close()
+
+
+def test_a_foreign_database_in_rollback_journal_mode_is_left_byte_identical(
+    tmp_path: Path,
+) -> None:
+    db_file = tmp_path / DB_FILENAME
+    conn = sqlite3.connect(db_file)
+    with conn:
+        conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO photos (name) VALUES ('beach')")
+    conn.close()
+    _rollback_journal(db_file)
+    before = _digest(db_file)
+    with pytest.raises(DatabaseError, match="not a hipflex history database") as caught:
+        open_database(tmp_path)
+    assert "photos" in caught.value.message
+    assert _digest(db_file) == before  # the header still says rollback journal
+    assert _files(tmp_path) == {DB_FILENAME}
+
+
+def test_a_newer_database_in_rollback_journal_mode_is_left_byte_identical(
+    tmp_path: Path,
+) -> None:
+    open_database(tmp_path).close()
+    db_file = tmp_path / DB_FILENAME
+    conn = sqlite3.connect(db_file)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    conn.close()
+    _rollback_journal(db_file)
+    before = _digest(db_file)
+    with pytest.raises(DatabaseError, match="newer hipflex"):
+        open_database(tmp_path)
+    assert _digest(db_file) == before
+    assert _files(tmp_path) == {DB_FILENAME}
+
+
+def test_our_own_database_in_rollback_journal_mode_opens_and_is_switched_to_wal(
+    tmp_path: Path, protocol: Protocol
+) -> None:
+    with open_database(tmp_path) as database:
+        session_id = database.repository.start_session(protocol, "timer", T0)
+    _rollback_journal(tmp_path / DB_FILENAME)
+    with open_database(tmp_path) as database, database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert database.repository.get_session(session_id) is not None
+
+
 def test_a_data_dir_below_a_regular_file_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

@@ -119,7 +119,8 @@ class Coach:
             if not self.console.is_terminal:
                 line = describe(event)
                 if line:
-                    self.console.print(line, highlight=False)
+                    # A protocol's step text is data: "[/]" in it is no style tag.
+                    self.console.print(line, highlight=False, markup=False)
             if isinstance(event, SessionFinished):
                 finished = event
         return finished

@@ -139,12 +139,25 @@ def import_history(
         result = import_records(database.repository, contents.sessions, file, contents.checkins)
     counts = result.counts
     if as_json:
-        _print_json({"file": str(file), "added": counts.added, "skipped": counts.skipped})
+        _print_json(
+            {
+                "file": str(file),
+                "added": counts.added,
+                "skipped": counts.skipped,
+                "closed_as_partial": result.closed_as_partial,
+            }
+        )
         return
     added = ", ".join(f"{n} {_KIND_WORDS.get(kind, kind)}" for kind, n in counts.added.items())
     skipped = ", ".join(f"{n} {_KIND_WORDS.get(kind, kind)}" for kind, n in counts.skipped.items())
+    closed = ""
+    if result.closed_as_partial:
+        closed = (
+            f" {result.closed_as_partial} of them still in progress in the file, "
+            "imported as partial."
+        )
     Console().print(
-        f"Imported {file}: added {added}; already there: {skipped}.",
+        f"Imported {file}: added {added}; already there: {skipped}.{closed}",
         highlight=False,
         soft_wrap=True,
     )

@@ -7,7 +7,7 @@ import string
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from hipflex.domain.form_thresholds import FormThresholds
 
@@ -41,11 +41,35 @@ class Position(StrEnum):
     STANDING = "standing"
 
 
+_BRACE_HINT = "{{ and }} for literal braces"
+
+
 def _check_template(text: str) -> str:
-    for _, field, _, _ in string.Formatter().parse(text):
-        if field is not None and field not in TEMPLATE_FIELDS:
+    """Allow only the documented placeholders, bare: no format spec or conversion, which
+    could fail (``{hold_s:zz}``) or cost memory (``{hold_s:>300000000}``) when rendered."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        if "Single '}'" in str(exc):
+            raise ValueError(f"a }} without its {{; write {_BRACE_HINT}") from None
+        raise ValueError(f"a {{ without its }}; write {_BRACE_HINT}") from None
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        shown = (
+            "{"
+            + field
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+        if field not in TEMPLATE_FIELDS:
             allowed = ", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS))
-            raise ValueError(f"unknown placeholder {{{field}}}; use one of {allowed}")
+            raise ValueError(f"unknown placeholder {shown}; use one of {allowed}, or {_BRACE_HINT}")
+        if spec or conversion:
+            raise ValueError(
+                f"{shown}: a placeholder takes no format; write {{{field}}}, or {_BRACE_HINT}"
+            )
     return text
 
 
@@ -101,11 +125,12 @@ class Protocol(BaseModel):
     cues: Cues = Cues()
     form: FormThresholds = FormThresholds()
 
-    @model_validator(mode="after")
-    def _distinct_sides(self) -> Protocol:
-        if len(set(self.sides)) != len(self.sides):
-            raise ValueError("sides: each side may appear once")
-        return self
+    @field_validator("sides")
+    @classmethod
+    def _distinct_sides(cls, sides: tuple[Side, ...]) -> tuple[Side, ...]:
+        if len(set(sides)) != len(sides):
+            raise ValueError("each side may appear once")
+        return sides
 
     def weekly_dose_s(self) -> int:
         """Planned hold seconds per side per week."""

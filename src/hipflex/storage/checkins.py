@@ -21,7 +21,8 @@ from hipflex.storage.tables import PainCheckInRow
 class CheckInsMixin:
     """Pain check-ins of :class:`~hipflex.storage.repository.Repository`."""
 
-    _sessions: sessionmaker[Session]
+    _sessions: sessionmaker[Session]  # writes: take the write lock (see storage/db.py)
+    _reads: sessionmaker[Session]  # reads: a WAL snapshot, never the write lock
 
     def record_pain_checkin(
         self, day: date, value: int, at: datetime, note: str | None = None
@@ -62,7 +63,7 @@ class CheckInsMixin:
             query = query.where(PainCheckInRow.day >= first_day)
         if last_day is not None:
             query = query.where(PainCheckInRow.day <= last_day)
-        with self._sessions() as db:
+        with self._reads() as db:
             return [_record(row) for row in db.scalars(query).all()]
 
 

@@ -59,7 +59,8 @@ class SessionIdError(ValueError):
 class CorrectionsMixin:
     """Corrections of :class:`~hipflex.storage.repository.Repository` (kept apart for size)."""
 
-    _sessions: sessionmaker[Session]
+    _sessions: sessionmaker[Session]  # writes: take the write lock (see storage/db.py)
+    _reads: sessionmaker[Session]  # reads: a WAL snapshot, never the write lock
 
     if TYPE_CHECKING:
 
@@ -72,7 +73,7 @@ class CorrectionsMixin:
         text = prefix.strip().lower()
         if not text:
             raise SessionIdError("give a session id (see `hipflex history`)")
-        with self._sessions() as db:
+        with self._reads() as db:
             ids = db.scalars(
                 select(SessionRow.id)
                 .where(SessionRow.deleted_at.is_(None))
@@ -90,7 +91,7 @@ class CorrectionsMixin:
 
     def short_id_length(self, minimum: int = SHORT_ID_MIN_CHARS) -> int:
         """The shortest id prefix (at least ``minimum`` characters) unique among sessions."""
-        with self._sessions() as db:
+        with self._reads() as db:
             ids = sorted(db.scalars(select(SessionRow.id).where(SessionRow.deleted_at.is_(None))))
         return unique_prefix_length(ids, minimum)
 
@@ -99,7 +100,7 @@ class CorrectionsMixin:
         query = select(SessionRow).where(SessionRow.deleted_at.is_(None))
         if not include_demo:
             query = query.where(SessionRow.demo.is_(False))
-        with self._sessions() as db:
+        with self._reads() as db:
             row = db.scalars(query.order_by(SessionRow.started_at).limit(1)).first()
             return None if row is None else row.started_at
 
@@ -114,7 +115,12 @@ class CorrectionsMixin:
         stays on the session's day; an edited one keeps its time. ``ValueError`` for a pain
         value outside 0–10 or an unknown session.
         """
-        from hipflex.storage.repository import check_aware, check_pain_value, pain_rating_id
+        from hipflex.storage.repository import (
+            check_aware,
+            check_pain_value,
+            pain_rating_id,
+            stored_pain_rating,
+        )
 
         check_aware(at, "correction time")
         with self._sessions.begin() as db:
@@ -125,7 +131,7 @@ class CorrectionsMixin:
             ):
                 if value is UNCHANGED:
                     continue
-                rating = db.get(PainRatingRow, pain_rating_id(row.id, moment))
+                rating = stored_pain_rating(db, row.id, moment)
                 if value is None:
                     if rating is not None:
                         db.delete(rating)

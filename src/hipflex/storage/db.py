@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool, StaticPool
 
 from hipflex.errors import DatabaseError
 from hipflex.settings import ENV_DATABASE_URL, resolve_data_dir
@@ -30,7 +30,7 @@ from hipflex.storage.migrate import (
     head_revision,
     upgrade_to_head,
 )
-from hipflex.storage.repository import Repository
+from hipflex.storage.repository import READ_ONLY_OPTION, Repository
 
 DB_FILENAME = "hipflex.db"
 # Two terminals may write at once; a writer waits this long for the other's transaction.
@@ -112,23 +112,33 @@ def check_sqlite_file(path: Path) -> None:
             f"{path} is corrupt ({problems}); it was left untouched",
             hint="restore it from a backup or an export, or move it away to start afresh",
         )
+    # Another program's database, or one from a newer hipflex, must be refused before the
+    # connection switches it to WAL: that rewrites the header of a rollback-journal file.
+    _check_schema_read_only(path)
 
 
-def _quick_check(path: Path) -> str:
-    """SQLite's own structural check over a read-only connection; '' when the file is sound."""
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change ``path`` in any way."""
     wal = path.with_name(path.name + "-wal")
     # Without a write-ahead log the file is the whole database: open it immutable, which
     # creates no -wal/-shm files. With one (a crash left it), SQLite must read it too.
     has_wal = wal.exists() and wal.stat().st_size > 0
     mode = "mode=ro" if has_wal else "mode=ro&immutable=1"
+    return sqlite3.connect(
+        f"{path.as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+    )
+
+
+def _quick_check(path: Path) -> str:
+    """SQLite's own structural check over a read-only connection; '' when the file is sound."""
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = _read_only_connection(path)
     except sqlite3.Error as exc:
         return str(exc)
     try:
         rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if _in_use(exc):
             return ""  # another terminal is writing: in use, not corrupt
         return str(exc)
     except sqlite3.Error as exc:
@@ -137,6 +147,27 @@ def _quick_check(path: Path) -> str:
         conn.close()
     messages = [str(row[0]) for row in rows]
     return "" if messages == ["ok"] else "; ".join(messages[:3])
+
+
+def _check_schema_read_only(path: Path) -> None:
+    """``check_known_revision`` over a read-only connection (raises ``DatabaseError``)."""
+    engine = create_engine(
+        "sqlite://", creator=lambda: _read_only_connection(path), poolclass=NullPool
+    )
+    try:
+        with engine.connect() as connection:
+            check_known_revision(connection, str(path))
+    except OperationalError as exc:
+        if not _in_use(exc.orig):
+            raise DatabaseError(f"cannot read the database {path}: {_reason(exc)}") from None
+        # In use by another terminal: the check runs again once opened (see _migrate).
+    finally:
+        engine.dispose()
+
+
+def _in_use(exc: BaseException | None) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 def _create_engine(url: str) -> Engine:
@@ -183,28 +214,41 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # Take the write lock up front: a deferred transaction that reads and then writes can
-        # fail at once with SQLITE_BUSY when another terminal wrote in between; an immediate
-        # one waits its turn (busy timeout). Our transactions are short, so readers barely wait.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # A read is a WAL snapshot: it takes no write lock and never blocks the writer.
+            connection.exec_driver_sql("BEGIN")
+            return
+        # A write takes the write lock up front: a deferred transaction that reads and then
+        # writes fails at once with SQLITE_BUSY (no busy wait) when another terminal wrote in
+        # between; an immediate one waits its turn (busy timeout), and is retried until the
+        # deadline for the rare "busy" answers SQLite gives without waiting.
+        _when_unlocked(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
-def _when_unlocked(action: Callable[[], object], timeout_s: float = BUSY_TIMEOUT_S) -> None:
-    """Run ``action``, retrying while SQLite reports the database locked."""
-    deadline = time.monotonic() + timeout_s
+def _when_unlocked(action: Callable[[], object]) -> None:
+    """Run ``action``, retrying while SQLite reports the database locked or busy, until the
+    busy timeout has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
     while True:
         try:
             action()
             return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
+        except (sqlite3.OperationalError, OperationalError) as exc:
+            if not _in_use(getattr(exc, "orig", exc)) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
 
 
 def _migrate(engine: Engine, location: str) -> None:
-    # One transaction (a write lock on SQLite): two terminals opening a new database at the
-    # same moment migrate it once, one after the other.
+    # Check in a read transaction: opening a current database takes no write lock, so many
+    # terminals and pages opening it never queue behind a session's writes.
+    with engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY_OPTION: True})
+        check_known_revision(connection, location)
+        if current_revision(connection) == head_revision():
+            return
+    # Migrate in one write transaction (a write lock on SQLite): two terminals opening a new
+    # database at the same moment migrate it once, one after the other.
     with engine.begin() as connection:
         check_known_revision(connection, location)
         if current_revision(connection) != head_revision():

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from hipflex import __version__
+from hipflex.domain.events import SessionStatus
 from hipflex.domain.records import PainCheckInRecord, PainMoment, SessionRecord
 from hipflex.errors import ImportFileError
 from hipflex.storage.exchange_schema import (
@@ -39,6 +40,9 @@ from hipflex.storage.exchange_schema import (
 from hipflex.storage.repository import ImportCounts, Repository, pain_rating_id
 
 FORMATS = ("json", "csv")
+# The whole file is read and validated before anything is imported; this bounds the memory that
+# takes (a few times the file's size).
+MAX_IMPORT_BYTES = 100 * 1024 * 1024
 _M = TypeVar("_M", bound=BaseModel)
 
 # CSV column → model field. Session and pain/notes columns repeat on each of a session's rows.
@@ -280,6 +284,7 @@ class ImportResult:
     path: Path
     sessions: int  # sessions in the file
     counts: ImportCounts = field(default_factory=ImportCounts)
+    closed_as_partial: int = 0  # sessions in progress in the file, imported as partial
 
 
 def import_file(repository: Repository, path: Path) -> ImportResult:
@@ -295,7 +300,14 @@ def import_records(
     checkins: Sequence[PainCheckInRecord] = (),
 ) -> ImportResult:
     """Add the new rows of ``records`` and ``checkins`` (read from ``path``) in one
-    transaction."""
+    transaction.
+
+    A session still in progress in the file (exported while it ran, or its process died
+    before recovery) is imported as partial, ending at its last hold: no process here runs
+    it, and an in-progress row would wait for a process that will never finish it.
+    """
+    running = sum(1 for r in records if r.status is SessionStatus.IN_PROGRESS)
+    records = [as_finished(r) for r in records]
     try:
         counts = repository.import_sessions(records, checkins)
     except ValueError as exc:
@@ -305,7 +317,16 @@ def import_records(
         raise ImportFileError(
             f"{path}: conflicts with the stored history ({reason}); nothing was imported"
         ) from None
-    return ImportResult(path=path, sessions=len(records), counts=counts)
+    return ImportResult(path=path, sessions=len(records), counts=counts, closed_as_partial=running)
+
+
+def as_finished(record: SessionRecord) -> SessionRecord:
+    """``record``, or, when it is in progress, the same session closed as partial at its last
+    hold's end (its start when no hold finished)."""
+    if record.status is not SessionStatus.IN_PROGRESS:
+        return record
+    ended_at = max((h.ended_at for h in record.holds), default=record.started_at)
+    return replace(record, status=SessionStatus.PARTIAL, ended_at=ended_at)
 
 
 def read_history_file(path: Path) -> list[SessionRecord]:
@@ -316,6 +337,12 @@ def read_history_file(path: Path) -> list[SessionRecord]:
 def read_history(path: Path) -> HistoryContents:
     """Parse and validate a JSON or CSV export; ``ImportFileError`` on any problem."""
     try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise ImportFileError(
+                f"{path}: {size:,} bytes is over the import limit of {MAX_IMPORT_BYTES:,} bytes; "
+                "a history file is far smaller (five years of daily sessions: about 10 MB)"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ImportFileError(f"{path}: no such file") from None
@@ -345,6 +372,18 @@ def _parse_json(text: str, path: Path) -> HistoryContents:
 
 
 def _parse_csv(text: str, path: Path) -> HistoryContents:
+    # csv refuses cells over 131,072 characters, yet a notes cell holds every note of a
+    # session. No cell can be longer than the file, which is already in memory (and limited
+    # by MAX_IMPORT_BYTES): allow that much while reading, then put the process-wide limit back.
+    default_limit = csv.field_size_limit()
+    csv.field_size_limit(max(default_limit, len(text) + 1))
+    try:
+        return _parse_csv_rows(text, path)
+    finally:
+        csv.field_size_limit(default_limit)
+
+
+def _parse_csv_rows(text: str, path: Path) -> HistoryContents:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
     missing = [c for c in CSV_COLUMNS if c not in header and c not in _OPTIONAL_COLUMNS]

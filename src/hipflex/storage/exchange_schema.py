@@ -7,11 +7,19 @@ session's fields repeated (see ``exchange.CSV_COLUMNS``). Both turn into the sam
 from __future__ import annotations
 
 import math
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from hipflex.domain.events import HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
@@ -26,12 +34,33 @@ from hipflex.domain.records import (
     SessionRecord,
     Source,
 )
+from hipflex.storage.processes import MAX_PID
 
 FORMAT_NAME = "hipflex-history"
 # 2 added a session's ``demo`` mark and the top-level ``pain_checkins``; version 1 files are
 # read as they are (no demos, no check-ins).
 FORMAT_VERSION = 2
 
+# Times in a history file must fall in this window (UTC). It keeps every time convertible to
+# UTC (0001-01-01T00:30+01:00 is not) and keeps day-by-day statistics from spanning millennia.
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _utc_in_range(moment: datetime) -> datetime:
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # the offset takes it past year 1 or 9999
+        utc = None
+    if utc is None or not EARLIEST_TIME <= utc < LATEST_TIME:
+        raise ValueError(
+            f"{moment.isoformat()} must be between {EARLIEST_TIME.date()} and "
+            f"{LATEST_TIME.date()} UTC"
+        )
+    return utc
+
+
+Time = Annotated[AwareDatetime, AfterValidator(_utc_in_range)]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Degrees = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
@@ -46,8 +75,8 @@ class HoldIn(_Strict):
     rep: int = Field(ge=1, le=100)
     target_s: Seconds
     counted_s: Seconds
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
+    started_at: Time
+    ended_at: Time
     outcome: HoldOutcome
     source: Source
     hip_extension_max_deg: Degrees | None = None
@@ -72,13 +101,13 @@ class PainIn(_Strict):
     id: UUID
     moment: PainMoment
     value: int = Field(ge=PAIN_MIN, le=PAIN_MAX)
-    recorded_at: AwareDatetime
+    recorded_at: Time
 
 
 class NoteIn(_Strict):
     id: UUID
     text: str = Field(min_length=1)
-    created_at: AwareDatetime
+    created_at: Time
 
 
 class SessionFieldsIn(_Strict):
@@ -89,11 +118,11 @@ class SessionFieldsIn(_Strict):
     protocol_title: str = Field(min_length=1, max_length=120)
     hold_target_s: Seconds
     holds_planned: int = Field(ge=0, le=1000)
-    started_at: AwareDatetime
-    ended_at: AwareDatetime | None = None
+    started_at: Time
+    ended_at: Time | None = None
     status: SessionStatus
     source: Source
-    pid: int | None = Field(default=None, ge=0)
+    pid: int | None = Field(default=None, ge=1, le=MAX_PID)
     host: str | None = Field(default=None, max_length=255)
     demo: bool = False
 
@@ -117,7 +146,7 @@ class CheckInIn(_Strict):
     id: UUID
     day: date
     value: int = Field(ge=PAIN_MIN, le=PAIN_MAX)
-    recorded_at: AwareDatetime
+    recorded_at: Time
     note: str | None = None
 
 
@@ -126,7 +155,7 @@ class HistoryFileIn(_Strict):
 
     format: Literal["hipflex-history"]
     format_version: int
-    exported_at: AwareDatetime | None = None
+    exported_at: Time | None = None
     hipflex_version: str | None = None
     sessions: list[SessionIn]
     pain_checkins: list[CheckInIn] = []

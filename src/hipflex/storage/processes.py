@@ -6,20 +6,27 @@ import os
 import socket
 from pathlib import Path
 
+# The largest process id any Unix hands out (pid_t is a signed 32-bit integer); an imported
+# session's pid must be within 1..MAX_PID.
+MAX_PID = 2**31 - 1
+
 
 def this_host() -> str:
     """The name sessions record as their host."""
     return socket.gethostname()
 
 
-def process_is_alive(pid: int) -> bool:
+def process_is_alive(pid: object) -> bool:
     """True when ``pid`` is a running process here (a zombie, already dead, counts as gone).
+
+    Any stored value is answered, never raised on: a pid that no process can have (None,
+    text, a fraction, zero, negative, beyond ``MAX_PID``) is not alive.
 
     A pid can be reused after its process dies; then a dead session looks alive and stays
     in progress until that other process ends. That errs on the side of leaving a session
     alone, never on marking a live one partial.
     """
-    if pid <= 0:
+    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid <= MAX_PID:
         return False
     if pid == os.getpid():
         return True

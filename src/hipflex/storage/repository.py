@@ -6,6 +6,7 @@ in progress. Reads return the plain dataclasses of :mod:`hipflex.domain.records`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -40,6 +41,9 @@ from hipflex.storage.tables import HoldRow, NoteRow, PainRatingRow, SessionRow
 # Pain ratings get an id derived from (session, moment): a CSV export carries no pain ids, yet
 # importing it back into the database it came from must add nothing.
 PAIN_ID_NAMESPACE = uuid.UUID("6f1d3c55-1f5e-4a43-9a55-3f6c1b2f9d10")
+# Execution option marking a connection's transactions as read-only; storage/db.py begins them
+# without the write lock on SQLite.
+READ_ONLY_OPTION = "hipflex_read_only"
 _CHUNK = 500  # ids per IN (...) query; well under SQLite's variable limit
 
 
@@ -93,7 +97,12 @@ class Repository(CorrectionsMixin, CheckInsMixin):
     """
 
     def __init__(self, engine: Engine) -> None:
+        # Writes: every transaction takes the write lock as it begins (see storage/db.py).
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Reads: a plain deferred transaction, a snapshot that never blocks the writer.
+        self._reads = sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -173,7 +182,7 @@ class Repository(CorrectionsMixin, CheckInsMixin):
         rating_id = pain_rating_id(session_id, pain_moment)
         with self._sessions.begin() as db:
             self._require_session(db, session_id)
-            row = db.get(PainRatingRow, rating_id)
+            row = stored_pain_rating(db, session_id, pain_moment)
             if row is None:
                 db.add(
                     PainRatingRow(
@@ -187,6 +196,7 @@ class Repository(CorrectionsMixin, CheckInsMixin):
             else:
                 row.value = value
                 row.recorded_at = at
+                rating_id = row.id
         return rating_id
 
     def add_note(self, session_id: str, text: str, at: datetime) -> str:
@@ -213,25 +223,39 @@ class Repository(CorrectionsMixin, CheckInsMixin):
         """Mark in-progress sessions whose process died on this host as partial.
 
         Their end is the last hold's end (or the start when no hold finished). Sessions of
-        live processes, and of other hosts (a shared PostgreSQL), are left alone. Returns the
-        ids of the sessions marked partial.
+        live processes, and of other hosts (a shared PostgreSQL), are left alone. Any stored
+        pid is coped with (a pid no process can have means the process is gone), and the
+        update is plain SQL over the ids, so one odd row cannot stop the history opening.
+        Returns the ids of the sessions marked partial.
         """
-        host = this_host()
-        recovered: list[str] = []
+        in_progress_here = (
+            select(SessionRow.id, SessionRow.pid)
+            .where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
+            .where(SessionRow.host == this_host())
+        )
+        # Look first without the write lock: usually nothing needs recovering.
+        with self.read_session() as db:
+            candidates = db.execute(in_progress_here).all()
+        if all(process_is_alive(pid) for _, pid in candidates):
+            return []
+        last_hold_end = (
+            select(func.max(HoldRow.ended_at))
+            .where(HoldRow.session_id == SessionRow.id)
+            .scalar_subquery()
+        )
         with self._sessions.begin() as db:
-            rows = db.scalars(
-                select(SessionRow)
-                .where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
-                .where(SessionRow.host == host)
-                .options(selectinload(SessionRow.holds))
-            ).all()
-            for row in rows:
-                if row.pid is not None and process_is_alive(row.pid):
-                    continue
-                ends = [hold.ended_at for hold in row.holds]
-                row.status = SessionStatus.PARTIAL.value
-                row.ended_at = max(ends) if ends else row.started_at
-                recovered.append(row.id)
+            candidates = db.execute(in_progress_here).all()  # again, now under the lock
+            recovered = [row_id for row_id, pid in candidates if not process_is_alive(pid)]
+            for chunk in _chunks(recovered):
+                db.execute(
+                    update(SessionRow)
+                    .where(SessionRow.id.in_(chunk))
+                    .values(
+                        status=SessionStatus.PARTIAL.value,
+                        ended_at=func.coalesce(last_hold_end, SessionRow.started_at),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
         return recovered
 
     def import_sessions(
@@ -241,8 +265,14 @@ class Repository(CorrectionsMixin, CheckInsMixin):
         one transaction (a check-in is matched by its day).
 
         Rows already present (same id) are skipped, so importing twice adds nothing. A row
-        whose id exists under another session raises ``ValueError`` and nothing is added.
+        whose id exists under another session, or a session still in progress (only the
+        process running it may keep it so), raises ``ValueError`` and nothing is added.
         """
+        running = [r.id for r in records if r.status is SessionStatus.IN_PROGRESS]
+        if running:
+            raise ValueError(
+                f"session {running[0]} is in progress; only a finished session can be imported"
+            )
         added = dict.fromkeys(("sessions", "holds", "pain_ratings", "notes"), 0)
         skipped = dict(added)
         with self._sessions.begin() as db:
@@ -307,8 +337,18 @@ class Repository(CorrectionsMixin, CheckInsMixin):
 
     # -- helpers ------------------------------------------------------------------------------
 
+    def read_session(self) -> Session:
+        """An ORM session for reads only: on SQLite its transaction takes no write lock (WAL
+        readers need none), so however long a page reads, a session's holds are written."""
+        return self._reads()
+
+    def write_session(self) -> contextlib.AbstractContextManager[Session]:
+        """A write transaction, committed on leaving: on SQLite it takes the write lock when
+        it begins, waiting (bounded) for another writer's transaction to end."""
+        return self._sessions.begin()
+
     def _read(self, query: Select[Any]) -> list[SessionRecord]:
-        with self._sessions() as db:
+        with self.read_session() as db:
             return [_session_record(row) for row in db.scalars(query).all()]
 
     @staticmethod
@@ -468,6 +508,17 @@ def _hold_row(hold: HoldRecord) -> HoldRow:
         hip_extension_median_deg=hold.hip_extension_median_deg,
         faults=_faults_to_json(hold.faults),
     )
+
+
+def stored_pain_rating(db: Session, session_id: str, moment: PainMoment) -> PainRatingRow | None:
+    """The session's rating for ``moment``, found by session and moment, not by the derived id:
+    an imported rating keeps the id its file gave it, and a second row for the moment would
+    break the unique key."""
+    return db.scalars(
+        select(PainRatingRow)
+        .where(PainRatingRow.session_id == session_id)
+        .where(PainRatingRow.moment == moment.value)
+    ).first()
 
 
 def _pain_row(pain: PainRecord) -> PainRatingRow:
