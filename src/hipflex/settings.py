@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hipflex.domain.protocol import Protocol
 from hipflex.errors import DataDirError
+from hipflex.files import write_atomically
 
 ENV_DATA_DIR = "HIPFLEX_DATA_DIR"
 ENV_DATABASE_URL = "HIPFLEX_DATABASE_URL"
@@ -108,11 +109,5 @@ def load_settings(data_dir: Path) -> UserSettings:
 
 
 def save_settings(data_dir: Path, settings: UserSettings) -> None:
-    """Write settings atomically (write a temp file, then rename)."""
-    path = data_dir / SETTINGS_FILE
-    tmp = path.with_suffix(".json.tmp")
-    try:
-        tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise DataDirError(f"cannot write {path}: {exc.strerror or exc}") from None
+    """Write settings atomically (all or nothing); ``CannotWriteError`` when it fails."""
+    write_atomically(data_dir / SETTINGS_FILE, settings.model_dump_json(indent=2))

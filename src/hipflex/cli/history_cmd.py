@@ -7,9 +7,7 @@ light.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
@@ -20,7 +18,6 @@ from rich.console import Console
 from rich.table import Table
 
 from hipflex.cli.options import DataDirOption, JsonOption
-from hipflex.errors import HipflexError
 
 if TYPE_CHECKING:
     from hipflex.domain.records import SessionRecord
@@ -237,20 +234,7 @@ def _print_stats(result: HistoryStats) -> None:
 
 def _write_atomically(path: Path, write: Any) -> int:
     """Write via a temp file in the same folder, then rename: no half-written export."""
-    target = path.expanduser()
-    try:
-        handle, tmp_name = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".export-")
-    except OSError as exc:
-        raise HipflexError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            count = int(write(stream))
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise HipflexError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return count
+    from hipflex.files import atomic_file
+
+    with atomic_file(path, newline="") as stream:
+        return int(write(stream))

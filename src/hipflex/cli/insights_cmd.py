@@ -66,14 +66,15 @@ def report(
     data_dir: DataDirOption = None,
 ) -> None:
     """A one-to-two page report for a physiotherapist (PDF or self-contained HTML)."""
+    from hipflex.errors import CannotWriteError
     from hipflex.insights.report import ReportError, write_report
 
     if out.suffix.lower() not in (".pdf", ".html", ".htm"):
         raise ReportError(f"{out}: use a .pdf or .html file name")
     if not out.parent.exists() or out.is_dir():
-        raise ReportError(
-            f"cannot write {out}: "
-            + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
+        raise CannotWriteError(
+            out,
+            "it is a folder" if out.is_dir() else f"folder {out.parent} does not exist",
             hint="choose a path in a folder you can write to",
         )
     result = _build(data_dir, weeks, protocol)

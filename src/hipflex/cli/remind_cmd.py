@@ -348,12 +348,6 @@ def _show_autostart(done: list[str], warnings: list[str]) -> None:
 
 
 def _write_output(path: Path, content: bytes) -> None:
-    from hipflex.errors import HipflexError
+    from hipflex.files import write_atomically
 
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise HipflexError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="choose a path in a folder you can write to",
-        ) from None
+    write_atomically(path, content, hint="choose a path in a folder you can write to")

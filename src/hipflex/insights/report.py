@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from hipflex.domain.protocol import Side
 from hipflex.errors import HipflexError
+from hipflex.files import write_atomically
 from hipflex.insights.summary import Insights
 
 if TYPE_CHECKING:
@@ -54,13 +55,7 @@ def write_report(insights: Insights, path: Path, generated_at: datetime) -> None
         raise ReportError(
             f"{path}: unknown report format {suffix or '(none)'!r}; use a .pdf or .html file"
         )
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="choose a path in a folder you can write to",
-        ) from None
+    write_atomically(path, content, hint="choose a path in a folder you can write to")
 
 
 def pdf_bytes(insights: Insights, generated_at: datetime) -> bytes:
