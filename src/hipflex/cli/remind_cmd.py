@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,11 +17,14 @@ import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption, JsonOption
-from hipflex.settings import DEFAULT_WEB_PORT
+from hipflex.settings import DEFAULT_WEB_PORT, ReminderSettings, field_limits
 
 if TYPE_CHECKING:
     from hipflex.reminders.runner import PlanAndZone
-    from hipflex.settings import ReminderSettings
+    from hipflex.settings import SettingsProblem
+
+_BREAKS_MIN = field_limits(ReminderSettings, "break_every_min")
+_SNOOZE_MIN = field_limits(ReminderSettings, "snooze_min")
 
 
 remind_app = typer.Typer(
@@ -121,7 +125,10 @@ def set_reminders(
         str | None, typer.Option(help='Daily stretch time ("7:30", "7pm") or "off".')
     ] = None,
     breaks_every: Annotated[
-        str | None, typer.Option(help='Sitting-break interval in minutes (15-480) or "off".')
+        str | None,
+        typer.Option(
+            help=f'Sitting-break interval in minutes ({_BREAKS_MIN[0]}-{_BREAKS_MIN[1]}) or "off".'
+        ),
     ] = None,
     work: Annotated[str | None, typer.Option(help='Working hours, e.g. "9-17".')] = None,
     days: Annotated[str | None, typer.Option(help='Working days, e.g. "mon-fri".')] = None,
@@ -129,41 +136,31 @@ def set_reminders(
         str | None, typer.Option(help='IANA time zone ("Europe/Berlin") or "local".')
     ] = None,
     snooze_min: Annotated[
-        int | None, typer.Option("--snooze", min=1, max=240, help="Snooze length in minutes.")
+        int | None,
+        typer.Option(
+            "--snooze", help=f"Snooze length in minutes ({_SNOOZE_MIN[0]}-{_SNOOZE_MIN[1]})."
+        ),
     ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change when to remind; the web app's settings page shows the same settings."""
-    from hipflex.reminders.timeparse import (
-        ReminderSettingsError,
-        format_clock_time,
-        parse_clock_time,
-        parse_weekdays,
-        parse_work_hours,
-    )
+    from hipflex.reminders.timeparse import format_clock_time, parse_weekdays, parse_work_hours
     from hipflex.reminders.timezones import zone_from_name
-    from hipflex.settings import ReminderSettings, load_settings, resolve_data_dir, save_settings
+    from hipflex.settings import SettingsError, load_settings, resolve_data_dir, save_settings
+    from hipflex.settings import updated_settings as validated
 
     directory = resolve_data_dir(data_dir)
     settings = load_settings(directory)
     changes: dict[str, Any] = {}
     if daily is not None:
-        if _is_off(daily):
-            changes["daily_enabled"] = False
-        else:
-            changes["daily_enabled"] = True
-            changes["daily_time"] = format_clock_time(parse_clock_time(daily))
+        changes["daily_enabled"] = not _is_off(daily)
+        if changes["daily_enabled"]:
+            changes["daily_time"] = daily
     if breaks_every is not None:
-        if _is_off(breaks_every):
-            changes["breaks_enabled"] = False
-        else:
-            if not breaks_every.strip().isdigit() or not 15 <= int(breaks_every) <= 480:
-                raise ReminderSettingsError(
-                    f'--breaks-every: {breaks_every!r} is not a number of minutes from 15 to 480 or "off"'
-                )
-            changes["breaks_enabled"] = True
-            changes["break_every_min"] = int(breaks_every)
+        changes["breaks_enabled"] = not _is_off(breaks_every)
+        if changes["breaks_enabled"]:
+            changes["break_every_min"] = breaks_every
     if work is not None:
         start, end = parse_work_hours(work)
         changes["work_start"] = format_clock_time(start)
@@ -174,11 +171,31 @@ def set_reminders(
         changes["timezone"] = None if timezone.lower() == "local" else zone_from_name(timezone).key
     if snooze_min is not None:
         changes["snooze_min"] = snooze_min
-    reminders = ReminderSettings.model_validate({**settings.reminders.model_dump(), **changes})
+    try:
+        updated = validated(settings, reminder_changes=changes)
+    except SettingsError as exc:
+        raise SettingsError([replace(p, text=_with_option(p)) for p in exc.problems]) from None
+    reminders = updated.reminders
     _plan_and_zone(reminders)  # refuse a combination that cannot be scheduled
     if changes:
-        save_settings(directory, settings.model_copy(update={"reminders": reminders}))
+        save_settings(directory, updated)
     _show_settings(reminders, directory, as_json, saved=bool(changes))
+
+
+# The option of `remind set` that sets each field, for error messages.
+_OPTIONS = {
+    "daily_time": "--daily",
+    "break_every_min": "--breaks-every",
+    "work_start": "--work",
+    "work_end": "--work",
+    "work_days": "--days",
+    "snooze_min": "--snooze",
+}
+
+
+def _with_option(problem: SettingsProblem) -> str:
+    option = _OPTIONS.get(problem.field or "")
+    return f"{option}: {problem.detail}" if option else problem.text
 
 
 @remind_app.command("status")

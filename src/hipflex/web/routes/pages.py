@@ -16,12 +16,13 @@ from hipflex.insights.history_view import history_view
 from hipflex.insights.stats import compute_stats
 from hipflex.insights.summary import build_insights
 from hipflex.protocols.loader import discover
-from hipflex.reminders.timeparse import (
-    ReminderSettingsError,
-    format_clock_time,
-    parse_clock_time,
+from hipflex.settings import (
+    ReminderSettings,
+    SettingsError,
+    UserSettings,
+    field_limits,
+    updated_settings,
 )
-from hipflex.settings import UserSettings
 from hipflex.web import charts
 from hipflex.web.context import WebContext
 from hipflex.web.security import csrf_valid
@@ -147,13 +148,30 @@ def protocols_page(request: Request, context: Context) -> HTMLResponse:
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, context: Context, saved: bool = False) -> HTMLResponse:
+    return _settings_form(request, context, context.settings(), saved=saved)
+
+
+def _settings_form(
+    request: Request,
+    context: WebContext,
+    settings: UserSettings,
+    *,
+    saved: bool = False,
+    errors: list[str] | None = None,
+) -> HTMLResponse:
+    # The number inputs' min and max come from the settings' own fields.
+    limits = {name: field_limits(UserSettings, name) for name in ("rest_s", "camera_index")} | {
+        "break_every_min": field_limits(ReminderSettings, "break_every_min")
+    }
     return render(
         request,
         "settings.html",
-        settings=context.settings(),
+        status_code=400 if errors else 200,
+        settings=settings,
         protocols=_protocols(context),
         saved=saved,
-        errors=[],
+        errors=errors or [],
+        limits=limits,
     )
 
 
@@ -177,59 +195,32 @@ def save_settings(
     if not csrf_valid(csrf_token, context.csrf_token):
         raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
     settings = context.settings()
-    known = {p.name for p in _protocols(context)}
     errors = []
-    if default_protocol not in known:
+    if default_protocol not in {p.name for p in _protocols(context)}:
         errors.append(f"Unknown protocol {default_protocol!r}.")
-    rest: int | None = None
-    if rest_s.strip():
-        if not rest_s.strip().isdigit() or not 0 <= int(rest_s) <= 600:
-            errors.append("Rest must be a whole number of seconds from 0 to 600, or empty.")
-        else:
-            rest = int(rest_s)
-    if not camera_index.strip().isdigit() or not 0 <= int(camera_index) <= 16:
-        errors.append("Camera must be a number from 0 to 16.")
-    times: dict[str, str] = {}
-    for field, label, text in (
-        ("daily_time", "Daily reminder time", daily_time),
-        ("work_start", "Working hours start", work_start),
-        ("work_end", "Working hours end", work_end),
-    ):
-        try:
-            times[field] = format_clock_time(parse_clock_time(text))
-        except ReminderSettingsError as exc:
-            errors.append(f"{label}: {exc.message}")
-    if not break_every_min.strip().isdigit() or not 15 <= int(break_every_min) <= 480:
-        errors.append("Sitting breaks must be every 15 to 480 minutes.")
-    elif len(times) == 3 and times["work_start"] >= times["work_end"]:
-        errors.append("Working hours must end after they start.")
-    if errors:
-        return render(
-            request,
-            "settings.html",
-            status_code=400,
-            settings=settings,
-            protocols=_protocols(context),
-            saved=False,
-            errors=errors,
+    try:
+        updated = updated_settings(
+            settings,
+            {
+                "default_protocol": default_protocol,
+                "rest_s": rest_s,
+                "voice": voice is not None,
+                "sound": sound is not None,
+                "camera_index": camera_index,
+            },
+            {
+                "daily_enabled": daily_enabled is not None,
+                "daily_time": daily_time,
+                "breaks_enabled": breaks_enabled is not None,
+                "break_every_min": break_every_min,
+                "work_start": work_start,
+                "work_end": work_end,
+            },
         )
-    updated = settings.model_copy(
-        update={
-            "default_protocol": default_protocol,
-            "rest_s": rest,
-            "voice": voice is not None,
-            "sound": sound is not None,
-            "camera_index": int(camera_index),
-            "reminders": settings.reminders.model_copy(
-                update={
-                    **times,
-                    "daily_enabled": daily_enabled is not None,
-                    "breaks_enabled": breaks_enabled is not None,
-                    "break_every_min": int(break_every_min),
-                }
-            ),
-        }
-    )
+    except SettingsError as exc:
+        errors += [problem.text for problem in exc.problems]
+    if errors:
+        return _settings_form(request, context, settings, errors=errors)
     context.save_settings(updated)
     return RedirectResponse("/settings?saved=true", status_code=303)
 
