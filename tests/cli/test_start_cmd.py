@@ -169,7 +169,15 @@ def test_keys_on_a_terminal_pause_skip_and_quit(tmp_path: Path) -> None:
     assert b"PAUSED" in screen
     os.write(main_fd, b" ")  # resume
     read_for(4.0)  # 30 s hold at 10x: the first hold completes
+    os.write(main_fd, b"q")  # asks first, and waits while asking
+    read_for(0.8)
+    assert b"Quit now?" in screen
+    os.write(main_fd, b"x")  # anything else goes on
+    read_for(0.8)
+    assert proc.poll() is None
     os.write(main_fd, b"q")
+    read_for(0.5)
+    os.write(main_fd, b"q")  # a second q confirms
     read_for(1.0)
     proc.wait(timeout=30)
     os.close(main_fd)

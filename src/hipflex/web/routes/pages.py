@@ -33,10 +33,11 @@ Context = Annotated[WebContext, Depends(web_context)]
 HISTORY_DAYS = 400  # enough for the calendar, the charts and a long streak
 
 
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
+def _today(context: WebContext) -> tuple[date, tzinfo]:
+    """Today's date and this computer's time zone, by the app's clock."""
+    now = context.clock.now().astimezone()
+    assert now.tzinfo is not None
+    return now.date(), now.tzinfo
 
 
 def _recent(context: WebContext, today: date, tz: tzinfo) -> list[SessionRecord]:
@@ -61,8 +62,7 @@ def _default_protocol(context: WebContext, settings: UserSettings) -> tuple[Prot
 def today_page(request: Request, context: Context) -> HTMLResponse:
     settings = context.settings()
     protocol, problem = _default_protocol(context, settings)
-    tz = _local_tz()
-    today = datetime.now(tz).date()
+    today, tz = _today(context)
     sessions = _recent(context, today, tz)
     stats = compute_stats(sessions, protocol, today, tz)
     rated = [s for s in sessions if s.pain_after is not None or s.pain_before is not None]
@@ -112,8 +112,7 @@ def session_page(request: Request, context: Context, protocol: str | None = None
 def history_page(request: Request, context: Context) -> HTMLResponse:
     settings = context.settings()
     protocol, _ = _default_protocol(context, settings)
-    tz = _local_tz()
-    today = datetime.now(tz).date()
+    today, tz = _today(context)
     sessions = _recent(context, today, tz)
     view = history_view(sessions, protocol, today, tz)
     recent = sorted(sessions, key=lambda s: s.started_at, reverse=True)[:20]
