@@ -161,7 +161,10 @@ def test_keys_on_a_terminal_pause_skip_and_quit(tmp_path: Path) -> None:
                 except OSError:
                     return
 
-    read_for(1.0)
+    deadline = time.monotonic() + 30  # a loaded machine may take a while to start Python
+    while b"GET READY" not in screen and time.monotonic() < deadline:
+        read_for(0.2)
+    read_for(0.3)
     os.write(main_fd, b"n")  # skip get-ready: the first hold starts
     read_for(0.5)
     os.write(main_fd, b" ")  # pause

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,8 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from hipflex.cli.options import DataDirOption, JsonOption
+from hipflex.cli.runtime import wall_clock
 
 if TYPE_CHECKING:
+    from hipflex.domain.clock import Clock
     from hipflex.domain.records import SessionRecord
     from hipflex.insights.stats import HistoryStats
     from hipflex.storage.db import Database
@@ -44,7 +46,10 @@ def register(app: typer.Typer) -> None:
 
 
 def history(
-    data_dir: DataDirOption = None, as_json: JsonOption = False, limit: LimitOption = 20
+    ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+    limit: LimitOption = 20,
 ) -> None:
     """Show recent sessions, newest first, with holds per side."""
     with _open(data_dir) as database:
@@ -56,10 +61,10 @@ def history(
     if not sessions:
         console.print("No sessions yet. Start one with: hipflex start")
         return
-    console.print(_history_table(sessions, _local_tz()))
+    console.print(_history_table(sessions, _local_tz(wall_clock(ctx))))
 
 
-def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+def stats(ctx: typer.Context, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Streaks, adherence, this week's hold seconds per side against the dose, and pain."""
     from hipflex.insights.stats import compute_stats
     from hipflex.protocols.loader import load_protocol
@@ -69,8 +74,9 @@ def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     protocol = load_protocol(load_settings(directory).default_protocol, directory)
     with _open(directory) as database:
         sessions = database.repository.sessions_between(None, None)
-    tz = _local_tz()
-    result = compute_stats(sessions, protocol, datetime.now(tz).date(), tz)
+    now = wall_clock(ctx).now().astimezone()
+    tz = _local_tz(wall_clock(ctx))
+    result = compute_stats(sessions, protocol, now.date(), tz)
     if as_json:
         _print_json(result.to_json())
         return
@@ -78,6 +84,7 @@ def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
 
 
 def export(
+    ctx: typer.Context,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="csv (one row per hold) or json.")
     ],
@@ -90,12 +97,14 @@ def export(
     """Export the whole history (for a backup, a spreadsheet or your physiotherapist)."""
     from hipflex.storage.exchange import export_history
 
+    now = wall_clock(ctx).now()
     with _open(data_dir) as database:
         if out is None:
-            export_history(database.repository, fmt.value, sys.stdout)
+            export_history(database.repository, fmt.value, sys.stdout, exported_at=now)
             return
         count = _write_atomically(
-            out, lambda stream: export_history(database.repository, fmt.value, stream)
+            out,
+            lambda stream: export_history(database.repository, fmt.value, stream, exported_at=now),
         )
     Console(stderr=True).print(
         f"Exported {count} sessions to {out}", highlight=False, soft_wrap=True
@@ -136,8 +145,8 @@ def _open(data_dir: Path | None) -> Database:
     return open_database(data_dir)
 
 
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
+def _local_tz(clock: Clock) -> tzinfo:
+    tz = clock.now().astimezone().tzinfo
     assert tz is not None
     return tz
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption, JsonOption
+from hipflex.cli.runtime import wall_clock
 
 if TYPE_CHECKING:
     from hipflex.insights.summary import Insights
@@ -32,13 +33,14 @@ def register(app: typer.Typer) -> None:
 
 
 def insights(
+    ctx: typer.Context,
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Adherence, dose, hip extension trend and pain over the last weeks, in plain words."""
-    result = _build(data_dir, weeks, protocol)
+    result = _build(data_dir, weeks, protocol, wall_clock(ctx).now())
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return
@@ -60,6 +62,7 @@ def insights(
 
 
 def report(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html to write.")],
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
@@ -77,15 +80,16 @@ def report(
             "it is a folder" if out.is_dir() else f"folder {out.parent} does not exist",
             hint="choose a path in a folder you can write to",
         )
-    result = _build(data_dir, weeks, protocol)
-    write_report(result, out, datetime.now(UTC).astimezone())
+    now = wall_clock(ctx).now()
+    result = _build(data_dir, weeks, protocol, now)
+    write_report(result, out, now.astimezone())
     if result.empty:
         typer.echo(f"Wrote {out} (no sessions in the last {weeks} weeks yet, so it is short).")
     else:
         typer.echo(f"Wrote {out}: {result.sessions} sessions, {weeks} weeks.")
 
 
-def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insights:
+def _build(data_dir: Path | None, weeks: int, protocol_name: str | None, now: datetime) -> Insights:
     from hipflex.insights.summary import build_insights
     from hipflex.protocols.loader import load_protocol
     from hipflex.settings import load_settings, resolve_data_dir
@@ -95,7 +99,7 @@ def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insi
     settings = load_settings(directory)
     chosen = load_protocol(protocol_name or settings.default_protocol, directory)
     tz = _timezone(settings.reminders.timezone)
-    today = datetime.now(UTC).astimezone(tz).date()
+    today = now.astimezone(tz).date()
     # A day of slack on each side: the window is cut by local date in build_insights.
     start = datetime.combine(today - timedelta(days=7 * weeks), datetime.min.time(), tzinfo=UTC)
     with open_database(directory) as database:

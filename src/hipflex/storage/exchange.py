@@ -122,13 +122,14 @@ def write_csv(sessions: Sequence[SessionRecord], out: TextIO) -> None:
             )
 
 
-def export_history(repository: Repository, fmt: str, out: TextIO) -> int:
-    """Write the whole history, oldest first, as ``fmt`` (json or csv); returns the sessions."""
+def export_history(repository: Repository, fmt: str, out: TextIO, *, exported_at: datetime) -> int:
+    """Write the whole history, oldest first, as ``fmt`` (json or csv); returns the sessions.
+    ``exported_at`` (the edge's clock) is stamped on a JSON export."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use json or csv")
     sessions = repository.sessions_between(None, None)
     if fmt == "json":
-        write_json(sessions, out, datetime.now(UTC))
+        write_json(sessions, out, exported_at)
     else:
         write_csv(sessions, out)
     return len(sessions)
