@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hipflex.domain.protocol import NAME_PATTERN, Protocol
-from hipflex.domain.records import SessionRecord
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN, SessionRecord
 from hipflex.errors import HipflexError
 from hipflex.insights.history_view import history_view
 from hipflex.insights.stats import compute_stats
@@ -105,6 +105,7 @@ def session_page(request: Request, context: Context, protocol: str | None = None
         figure=FIGURES.get(chosen.position.value, "kneeling"),
         side=chosen.sides[0].value,
         speed=context.speed,
+        pain_values=range(PAIN_MIN, PAIN_MAX + 1),
     )
 
 
