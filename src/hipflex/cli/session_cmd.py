@@ -63,7 +63,7 @@ def start(
             min=0.01,
             max=10000,
             help="Run the clock FACTOR times faster. For demos and tests only: "
-            "a sped-up session is recorded like a real one.",
+            "a sped-up session is recorded with the real times it ran at, as a demo.",
         ),
     ] = 1.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="No voice, no bell.")] = False,
@@ -81,7 +81,7 @@ def start(
     ] = None,
     note: Annotated[str | None, typer.Option(help="A note to keep with this session.")] = None,
 ) -> None:
-    """Start a guided stretch session (space pause/resume, n skip, q quit)."""
+    """Start a guided stretch session (space pause/resume, n skip, q quit after asking)."""
     from hipflex.cli.coach import Coach
     from hipflex.cli.runtime import wall_clock
     from hipflex.cues.speech import make_speaker
