@@ -4,16 +4,14 @@ prompt that re-asks, and a quit that asks first."""
 from __future__ import annotations
 
 import io
-import os
-import select
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from rich.console import Console
+from tests.cli.terminal import Terminal
 from tests.services.conftest import MemoryHistory
 
 from hipflex.cli.coach import Coach, describe
@@ -147,38 +145,17 @@ def test_the_pain_prompt_re_asks_until_it_is_a_rating(
 
 def test_the_pain_prompt_on_a_terminal(tmp_path: Path) -> None:
     """``²`` typed at the real prompt is asked again, never a traceback."""
-    import pty
-
-    main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hipflex", "start", "--speed", "1000", "--quiet",
-         "--pain-after", "1", "--note", "pty"],
-        env={"HIPFLEX_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "TERM": "xterm"},
-        stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True,
-    )  # fmt: skip
-    os.close(child_fd)
-    screen = bytearray()
-
-    def read_until(marker: bytes, seconds: float = 60) -> None:
-        end = time.monotonic() + seconds
-        while marker not in screen and time.monotonic() < end:
-            ready, _, _ = select.select([main_fd], [], [], 0.05)
-            if ready:
-                try:
-                    screen.extend(os.read(main_fd, 65536))
-                except OSError:
-                    return
-
-    read_until(b"Enter to skip")
-    os.write(main_fd, "²\n".encode())
-    read_until(b"Please type a whole number")
-    os.write(main_fd, b"3\n")
-    read_until(b"Saved:", 120)  # reading all along: a full terminal buffer would block it
-    proc.wait(timeout=30)
-    os.close(main_fd)
-    shown = screen.decode(errors="replace")
-    assert proc.returncode == 0, shown[-2000:]
-    assert "Traceback" not in shown
+    term = Terminal(
+        ["start", "--speed", "1000", "--quiet", "--pain-after", "1", "--note", "pty"], tmp_path
+    )
+    term.read_until(b"Enter to skip")
+    term.type("²\n")
+    term.read_until(b"Please type a whole number")
+    term.type("3\n")
+    term.read_until(b"Saved:", 120)
+    code = term.close()
+    assert code == 0, term.text[-2000:]
+    assert "Traceback" not in term.text
     with open_database(tmp_path) as db:
         [session] = db.repository.recent_sessions(1)
     assert (session.pain_before, session.pain_after) == (3, 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from hipflex.cli.app import main
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.events import HoldCompleted, HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
@@ -134,24 +132,8 @@ def test_calendar_to_an_unwritable_path_is_a_clear_error(
     assert "cannot write" in err and "Traceback" not in err
 
 
-@pytest.fixture
-def cli_at(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    """Run ``hipflex ARGS...`` with the wall clock at ``when``."""
-
-    def run(when: datetime, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["hipflex", *args])
-        monkeypatch.setenv("COLUMNS", "200")
-        try:
-            main(clock=FakeClock(start=when))
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+def at(moment: datetime) -> FakeClock:
+    return FakeClock(start=moment)
 
 
 def finished_session(data_dir: Path, started_at: datetime) -> None:
@@ -169,32 +151,33 @@ def finished_session(data_dir: Path, started_at: datetime) -> None:
 
 
 def test_status_leaves_out_today_once_today_is_done(
-    cli_at: Callable[..., tuple[int, str, str]], data_dir: Path
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
-    cli_at(NOON, "remind", "set", "--daily", "18:00", "--timezone", "UTC")
-    code, out, _ = cli_at(NOON, "remind", "status", "--json")
+    cli("remind", "set", "--daily", "18:00", "--timezone", "UTC", clock=at(NOON))
+    code, out, _ = cli("remind", "status", "--json", clock=at(NOON))
     assert code == 0
     [daily] = [n["at"] for n in json.loads(out)["next"] if n["kind"] == "daily"]
     assert daily == "2026-03-02T18:00:00+00:00"  # today: nothing done yet
     finished_session(data_dir, NOON - timedelta(hours=3))
-    code, out, _ = cli_at(NOON, "remind", "status", "--json")
+    code, out, _ = cli("remind", "status", "--json", clock=at(NOON))
     [daily] = [n["at"] for n in json.loads(out)["next"] if n["kind"] == "daily"]
     assert daily == "2026-03-03T18:00:00+00:00"  # today's is done: tomorrow's is next
-    code, out, _ = cli_at(NOON, "remind", "status")
+    code, out, _ = cli("remind", "status", clock=at(NOON))
     assert "Next daily: Tue 03 Mar 18:00" in out and "stretch done" in out
 
 
 def test_snooze_with_nothing_sent_says_so(
-    cli_at: Callable[..., tuple[int, str, str]], data_dir: Path
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
-    cli_at(NOON, "remind", "set", "--daily", "18:00", "--timezone", "UTC")
-    code, out, _ = cli_at(NOON, "remind", "snooze")
+    cli("remind", "set", "--daily", "18:00", "--timezone", "UTC", clock=at(NOON))
+    code, out, _ = cli("remind", "snooze", clock=at(NOON))
     assert code == 0
     assert "nothing to snooze" in out and "Snoozed" not in out
     assert not (data_dir / "reminders-state.json").exists()
     # Once the reminder went out, snoozing it works, and by the injected clock.
-    cli_at(NOON + timedelta(hours=6, minutes=1), "remind", "run", "--once", "--no-desktop")
-    code, out, _ = cli_at(NOON + timedelta(hours=6, minutes=2), "remind", "snooze")
+    sent_at, snoozed_at = NOON + timedelta(hours=6, minutes=1), NOON + timedelta(hours=6, minutes=2)
+    cli("remind", "run", "--once", "--no-desktop", clock=at(sent_at))
+    code, out, _ = cli("remind", "snooze", clock=at(snoozed_at))
     assert code == 0 and "reminding you again at 18:12" in out
     state = json.loads((data_dir / "reminders-state.json").read_text())
     assert state["snooze_until"].startswith("2026-03-02T18:12")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.cli.terminal import Terminal
 
 from hipflex.domain.events import HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
@@ -137,55 +137,33 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_keys_on_a_terminal_pause_skip_and_quit(tmp_path: Path) -> None:
     """Drive the live view through a pseudo-terminal like a person at the keyboard."""
-    import pty
-
-    main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hipflex", "start", "--speed", "10", "--quiet",
-         "--pain-before", "2", "--pain-after", "1", "--note", "keys"],
-        env={**env_for(tmp_path), "TERM": "xterm"},
-        stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True,
+    term = Terminal(
+        ["start", "--speed", "10", "--quiet", "--pain-before", "2", "--pain-after", "1",
+         "--note", "keys"],
+        tmp_path,
+        {"COLUMNS": "120"},
     )  # fmt: skip
-    os.close(child_fd)
-    screen = bytearray()
-
-    def read_for(seconds: float) -> None:
-        import select
-
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            ready, _, _ = select.select([main_fd], [], [], 0.05)
-            if ready:
-                try:
-                    screen.extend(os.read(main_fd, 65536))
-                except OSError:
-                    return
-
-    deadline = time.monotonic() + 30  # a loaded machine may take a while to start Python
-    while b"GET READY" not in screen and time.monotonic() < deadline:
-        read_for(0.2)
-    read_for(0.3)
-    os.write(main_fd, b"n")  # skip get-ready: the first hold starts
-    read_for(0.5)
-    os.write(main_fd, b" ")  # pause
-    read_for(0.8)
-    assert b"PAUSED" in screen
-    os.write(main_fd, b" ")  # resume
-    read_for(4.0)  # 30 s hold at 10x: the first hold completes
-    os.write(main_fd, b"q")  # asks first, and waits while asking
-    read_for(0.8)
-    assert b"Quit now?" in screen
-    os.write(main_fd, b"x")  # anything else goes on
-    read_for(0.8)
-    assert proc.poll() is None
-    os.write(main_fd, b"q")
-    read_for(0.5)
-    os.write(main_fd, b"q")  # a second q confirms
-    read_for(1.0)
-    proc.wait(timeout=30)
-    os.close(main_fd)
-    assert proc.returncode == 0, screen.decode(errors="replace")[-2000:]
-    assert b"HOLD" in screen
+    term.read_until(b"GET READY")
+    term.read_for(0.3)
+    term.type("n")  # skip get-ready: the first hold starts
+    term.read_for(0.5)
+    term.type(" ")  # pause
+    term.read_for(0.8)
+    assert b"PAUSED" in term.screen
+    term.type(" ")  # resume
+    term.read_for(4.0)  # 30 s hold at 10x: the first hold completes
+    term.type("q")  # asks first, and waits while asking
+    term.read_for(0.8)
+    assert b"Quit now?" in term.screen
+    term.type("x")  # anything else goes on
+    term.read_for(0.8)
+    assert term.proc.poll() is None
+    term.type("q")
+    term.read_for(0.5)
+    term.type("q")  # a second q confirms
+    code = term.close()
+    assert code == 0, term.text[-2000:]
+    assert b"HOLD" in term.screen
     [session] = sessions(tmp_path)
     assert session.status is SessionStatus.PARTIAL
     assert session.holds[0].outcome is HoldOutcome.COMPLETED
