@@ -18,14 +18,13 @@ from rich.live import Live
 from rich.panel import Panel
 
 from hipflex.cli.keys import KeyReader
-from hipflex.cli.render import session_panel
+from hipflex.cli.render import PHASE_WORDS, session_panel
 from hipflex.cues.speech import Speaker
 from hipflex.domain.events import (
     CueRequested,
     Event,
     HoldCompleted,
     HoldOutcome,
-    Phase,
     PhaseStarted,
     SessionFinished,
     SessionStatus,
@@ -34,13 +33,6 @@ from hipflex.domain.events import (
 from hipflex.errors import HipflexError
 from hipflex.services.guided_session import Control, GuidedSession, Step
 
-PHASE_WORDS = {
-    Phase.GET_READY: "Get ready",
-    Phase.HOLD: "Hold",
-    Phase.REST: "Rest",
-    Phase.SWITCH_SIDE: "Switch sides",
-    Phase.DONE: "Done",
-}
 OUTCOME_WORDS = {
     HoldOutcome.COMPLETED: "done",
     HoldOutcome.TIMED_OUT: "time limit reached",

@@ -26,12 +26,19 @@ _GLYPHS = {
     ":": ["   ", " █ ", "   ", " █ ", "   "],
 }
 
+PHASE_WORDS = {
+    Phase.GET_READY: "Get ready",
+    Phase.HOLD: "Hold",
+    Phase.REST: "Rest",
+    Phase.SWITCH_SIDE: "Switch sides",
+    Phase.DONE: "Done",
+}
 _PHASE_STYLE = {
-    Phase.GET_READY: ("GET READY", "bold yellow"),
-    Phase.HOLD: ("HOLD", "bold green"),
-    Phase.REST: ("REST", "bold cyan"),
-    Phase.SWITCH_SIDE: ("SWITCH SIDES", "bold magenta"),
-    Phase.DONE: ("DONE", "bold"),
+    Phase.GET_READY: "bold yellow",
+    Phase.HOLD: "bold green",
+    Phase.REST: "bold cyan",
+    Phase.SWITCH_SIDE: "bold magenta",
+    Phase.DONE: "bold",
 }
 
 KEYS_HELP = "space pause/resume · n skip · q quit (what is done is saved)"
@@ -85,7 +92,7 @@ def _panel(
     roomy: bool,
     big: bool,
 ) -> Panel:
-    label, style = _PHASE_STYLE[view.phase]
+    label, style = PHASE_WORDS[view.phase].upper(), _PHASE_STYLE[view.phase]
     if view.paused:
         label, style = "PAUSED", "bold red"
     seconds = int(view.remaining_s + 0.999)
