@@ -99,3 +99,9 @@ def test_every_setting_has_a_title_and_a_description() -> None:
         for name, info in model.model_fields.items():
             if name != "reminders":
                 assert info.title and info.description, name
+
+
+def test_a_hand_edited_bad_time_in_the_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"reminders": {"daily_time": "25:00"}}')
+    with pytest.raises(DataDirError, match=r"settings file is not valid(.|\n)*hour 25"):
+        load_settings(tmp_path)
