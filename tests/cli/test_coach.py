@@ -16,7 +16,7 @@ from tests.services.conftest import MemoryHistory
 
 from hipflex.cli.coach import Coach, describe
 from hipflex.cli.render import CONFIRM_QUIT, KEYS_HELP, session_panel
-from hipflex.cli.session_cmd import ask_pain, parse_pain
+from hipflex.cli.session_cmd import ask_pain
 from hipflex.cues.speech import SilentSpeaker
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.events import (
@@ -29,6 +29,7 @@ from hipflex.domain.events import (
     SideSwitched,
 )
 from hipflex.domain.protocol import Side
+from hipflex.domain.records import parse_pain_rating
 from hipflex.domain.session import SessionView
 from hipflex.protocols.loader import load_protocol
 from hipflex.services.guided_session import GuidedSession, SessionMode
@@ -129,7 +130,7 @@ def test_a_tall_terminal_keeps_the_big_countdown() -> None:
 def test_parse_pain_accepts_only_ascii_whole_numbers_on_the_scale(
     typed: str, value: int | None
 ) -> None:
-    assert parse_pain(typed) == value
+    assert parse_pain_rating(typed) == value
 
 
 def test_the_pain_prompt_re_asks_until_it_is_a_rating(

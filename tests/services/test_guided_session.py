@@ -20,7 +20,6 @@ from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import PainMoment, Source
 from hipflex.errors import HipflexError
 from hipflex.protocols.loader import load_protocol
-from hipflex.services.check_in import CheckIn, UnknownSessionError, check_in_after
 from hipflex.services.form_gate import STALE_FRAME_S
 from hipflex.services.guided_session import (
     Control,
@@ -29,6 +28,7 @@ from hipflex.services.guided_session import (
     SessionRequest,
     resolve_protocol,
 )
+from hipflex.services.session_check_in import CheckIn, UnknownSessionError, check_in_after
 from hipflex.settings import UserSettings
 from hipflex.vision.synthetic import kneeling_pose
 

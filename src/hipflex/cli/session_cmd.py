@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption
-from hipflex.domain.records import PAIN_MAX, PAIN_MIN, PAIN_SCALE
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN, PAIN_SCALE, parse_pain_rating
 from hipflex.errors import HipflexError
 
 if TYPE_CHECKING:
@@ -87,13 +87,13 @@ def start(
     from hipflex.cues.speech import make_speaker
     from hipflex.domain.clock import ScaledClock
     from hipflex.protocols.loader import load_protocol
-    from hipflex.services.check_in import CheckIn
     from hipflex.services.guided_session import (
         GuidedSession,
         SessionMode,
         prime_frames,
         resolve_protocol,
     )
+    from hipflex.services.session_check_in import CheckIn
     from hipflex.settings import load_settings, resolve_data_dir
     from hipflex.storage.db import open_database
 
@@ -221,19 +221,9 @@ def ask_pain(question: str) -> int | None:
         answer = typer.prompt(
             f"{question} ({PAIN_SCALE}, Enter to skip)", default="", show_default=False
         )
-        value = parse_pain(answer)
+        value = parse_pain_rating(answer)
         if value is not None or not answer.strip():
             return value
         typer.echo(
             f"Please type a whole number from {PAIN_MIN} (no pain) to {PAIN_MAX} (worst pain)."
         )
-
-
-def parse_pain(text: str) -> int | None:
-    """A pain rating from what was typed, or None when it is not one. Only the digits 0-9
-    count: "²" or "٣" pass ``str.isdigit`` but are not what anyone means by a rating."""
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    value = int(text)
-    return value if PAIN_MIN <= value <= PAIN_MAX else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from hipflex.domain.events import HoldOutcome, SessionStatus
@@ -34,6 +34,17 @@ class PainMoment(StrEnum):
 PAIN_MIN = 0
 PAIN_MAX = 10
 PAIN_SCALE = f"{PAIN_MIN}-{PAIN_MAX}"  # how the range reads in prompts and help texts
+
+
+def parse_pain_rating(text: str) -> int | None:
+    """A pain rating from what a person typed, or None when it is not one. Only the digits
+    0-9 count: "²" or "٣" pass ``str.isdigit`` but are not what anyone means by a rating."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if PAIN_MIN <= value <= PAIN_MAX else None
+
 
 # Outcomes that count as a repetition done; skipped and interrupted holds do not.
 REP_OUTCOMES = frozenset({HoldOutcome.COMPLETED, HoldOutcome.TIMED_OUT})
@@ -115,6 +126,7 @@ class SessionRecord:
     holds: tuple[HoldRecord, ...] = ()
     pain_ratings: tuple[PainRecord, ...] = ()
     notes: tuple[NoteRecord, ...] = ()
+    demo: bool = False  # a sped-up or test run: left out of statistics unless asked
 
     @property
     def pain_before(self) -> int | None:
@@ -143,3 +155,14 @@ class SessionRecord:
         if not values:
             return None
         return max(values, key=lambda p: p.recorded_at).value
+
+
+@dataclass(frozen=True)
+class PainCheckInRecord:
+    """A 0–10 pain rating given on a day, outside any session (at most one per local day)."""
+
+    id: str
+    day: date  # the person's local calendar day it is for
+    value: int
+    recorded_at: datetime
+    note: str | None = None

@@ -21,9 +21,9 @@ from hipflex.domain.protocol import Position, Protocol
 from hipflex.domain.records import Source
 from hipflex.domain.session import SessionEngine, SessionView
 from hipflex.errors import HipflexError
-from hipflex.services.check_in import CheckIn, save_check_in
 from hipflex.services.form_gate import FormGate, FormReading
 from hipflex.services.recorder import HistoryWriter, SessionRecorder
+from hipflex.services.session_check_in import CheckIn, save_check_in
 from hipflex.settings import UserSettings
 from hipflex.vision.pose import Frame, Pose
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from hipflex.domain.records import PAIN_MAX, PAIN_MIN
-from hipflex.services.check_in import CheckIn, UnknownSessionError, check_in_after
+from hipflex.services.session_check_in import CheckIn, UnknownSessionError, check_in_after
 from hipflex.web.context import WebContext
 from hipflex.web.security import csrf_valid
 from hipflex.web.templating import web_context

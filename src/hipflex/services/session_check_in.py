@@ -1,4 +1,6 @@
-"""Pain ratings and a note for a session: during it, or afterwards from the check-in form."""
+"""Pain ratings and a note for one session: during it, or afterwards from the check-in form.
+
+(A day's pain without a session is ``checkins.py``.)"""
 
 from __future__ import annotations
 
