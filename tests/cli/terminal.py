@@ -41,11 +41,26 @@ class Terminal:
                 except OSError:
                     return
 
-    def read_until(self, marker: bytes, seconds: float = 60) -> None:
-        """Read until ``marker`` shows (a loaded machine may take a while to start Python)."""
+    def read_until(self, marker: bytes, seconds: float = 60, *, since: int = 0) -> None:
+        """Read until ``marker`` shows after byte ``since`` of the screen (a loaded machine may
+        take a while to start Python); fails, showing the screen's end, if it never does."""
         end = time.monotonic() + seconds
-        while marker not in self.screen and time.monotonic() < end:
+        while marker not in self.screen[since:]:
+            if time.monotonic() >= end or self.proc.poll() is not None:
+                self.read_for(0.1)  # what it printed last
+                if marker in self.screen[since:]:
+                    return
+                raise AssertionError(
+                    f"{marker!r} never showed; the screen ends:\n{self.text[-2000:]}"
+                )
             self.read_for(0.1)
+
+    def press(self, keys: str, until: bytes, seconds: float = 60) -> None:
+        """Type ``keys``, then read until the program shows ``until`` in what it prints next:
+        waiting for the answer, not for a fixed time, keeps this right on a loaded machine."""
+        since = len(self.screen)
+        self.type(keys)
+        self.read_until(until, seconds, since=since)
 
     def close(self, timeout_s: float = 30) -> int:
         """Wait for the program to end (reading what it still prints); its exit code."""

@@ -15,6 +15,11 @@ from hipflex.domain.events import HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
 from hipflex.storage.db import open_database
 
+# What the live view shows: a hold's header, a completed hold on the progress bar, the keys line.
+HOLD = "HOLD ·".encode()
+DONE_REP = "●".encode()
+KEYS = b"space pause/resume"
+
 
 def env_for(data_dir: Path) -> dict[str, str]:
     return {"HIPFLEX_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "COLUMNS": "120"}
@@ -143,23 +148,15 @@ def test_keys_on_a_terminal_pause_skip_and_quit(tmp_path: Path) -> None:
         tmp_path,
         {"COLUMNS": "120"},
     )  # fmt: skip
-    term.read_until(b"GET READY")
-    term.read_for(0.3)
-    term.type("n")  # skip get-ready: the first hold starts
-    term.read_for(0.5)
-    term.type(" ")  # pause
-    term.read_for(0.8)
-    assert b"PAUSED" in term.screen
-    term.type(" ")  # resume
-    term.read_for(4.0)  # 30 s hold at 10x: the first hold completes
-    term.type("q")  # asks first, and waits while asking
-    term.read_for(0.8)
-    assert b"Quit now?" in term.screen
-    term.type("x")  # anything else goes on
-    term.read_for(0.8)
+    term.read_until(b"GET READY")  # the live view is up and reading keys
+    term.press("n", HOLD)  # skip get-ready: the first hold starts
+    term.press(" ", b"PAUSED")  # pause
+    term.press(" ", HOLD)  # resume
+    term.read_until(DONE_REP)  # 30 s hold at 10x: the first hold completes
+    term.press("q", b"Quit now?")  # asks first, and waits while asking
+    term.press("x", KEYS)  # anything else goes on: the keys line is back
     assert term.proc.poll() is None
-    term.type("q")
-    term.read_for(0.5)
+    term.press("q", b"Quit now?")
     term.type("q")  # a second q confirms
     code = term.close()
     assert code == 0, term.text[-2000:]
