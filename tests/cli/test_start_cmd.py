@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -72,6 +73,22 @@ def test_whole_default_session_with_check_in(tmp_path: Path) -> None:
     assert session.counted_s_by_side() == {Side.RIGHT: 120.0, Side.LEFT: 120.0}
     assert (session.pain_before, session.pain_after) == (5, 3)
     assert [n.text for n in session.notes] == ["tight <b>left</b> hip"]
+    assert session.demo  # --speed: a demo, which the figures leave out unless asked
+    figures = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "hipflex", "stats", "--json", *extra],
+                env=env_for(tmp_path), capture_output=True, text=True, timeout=60, check=True,
+            ).stdout
+        )["today"]["counted_s"]
+        for extra in ([], ["--include-demo"])
+    ]  # fmt: skip
+    assert figures == [0, 240]
+    history = subprocess.run(
+        [sys.executable, "-m", "hipflex", "history"],
+        env=env_for(tmp_path), capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "completed, demo" in history.stdout
 
 
 def test_kill_9_mid_hold_keeps_the_completed_holds(tmp_path: Path) -> None:

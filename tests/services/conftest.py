@@ -29,6 +29,7 @@ class StoredSession:
     protocol: Protocol
     source: Source
     started_at: datetime
+    demo: bool = False
     status: SessionStatus = SessionStatus.IN_PROGRESS
     ended_at: datetime | None = None
     holds: list[StoredHold] = field(default_factory=list)
@@ -47,9 +48,11 @@ class MemoryHistory:
         [session] = self.sessions.values()
         return session
 
-    def start_session(self, protocol: Protocol, source: Source, started_at: datetime) -> str:
+    def start_session(
+        self, protocol: Protocol, source: Source, started_at: datetime, demo: bool = False
+    ) -> str:
         session_id = f"s{len(self.sessions) + 1}"
-        self.sessions[session_id] = StoredSession(protocol, Source(source), started_at)
+        self.sessions[session_id] = StoredSession(protocol, Source(source), started_at, demo)
         return session_id
 
     def record_hold(

@@ -247,7 +247,7 @@ def test_a_sped_up_session_near_midnight_keeps_real_times(history: MemoryHistory
     assert times == sorted(times)
     assert all(stored.started_at <= t <= wall.now() for t in times)
     assert all(h.hold.counted_s == 30 for h in stored.holds)
-    assert session.demo
+    assert stored.demo  # recorded as a demo: the history keeps it out of the statistics
 
 
 def test_resolve_protocol_applies_settings_and_refuses_camera_for_other_positions() -> None:
@@ -265,6 +265,7 @@ def test_open_builds_the_mode_the_request_asks_for(history: MemoryHistory) -> No
     assert session.gate is not None and session.camera_active
     session.begin()
     assert history.only.source is Source.CAMERA  # a browser's own landmarks: a live camera
+    assert not history.only.demo
     timer = GuidedSession.open(SessionRequest(), UserSettings(), load_protocol, history, wall)
     assert timer.gate is None and timer.form_text() is None
     with pytest.raises(HipflexError, match="no camera"):

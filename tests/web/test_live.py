@@ -55,6 +55,7 @@ def test_whole_session_is_coached_and_saved(client: TestClient, data_dir: Path) 
     assert record.source.value == "timer"
     assert len(record.holds) == 8
     assert record.id == started["session_id"]
+    assert record.demo  # this app runs sessions 2000 times faster: a demo, not a real session
 
 
 def test_pause_stops_the_clock_and_resume_continues(
@@ -93,6 +94,7 @@ def test_quit_keeps_completed_holds_as_partial(
     [record] = sessions(data_dir)
     assert record.status.value == "partial"
     assert record.reps_done == 1
+    assert not record.demo  # real speed: a real session
 
 
 def test_closing_the_tab_saves_the_session_as_partial(

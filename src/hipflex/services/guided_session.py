@@ -152,6 +152,7 @@ class GuidedSession:
             source=mode.source,
             form_metrics=self.gate,
             restamp_holds=self.clock is not record_clock,
+            demo=demo,
         )
 
     @classmethod

@@ -36,10 +36,11 @@ class HoldFormMetrics(Protocol):
 class HistoryWriter(Protocol):
     """The part of the storage repository a guided session writes to.
 
-    Sources and pain moments arrive as enums; storage converts them to its columns."""
+    Sources and pain moments arrive as enums; storage converts them to its columns. ``demo``
+    marks a sped-up run, which the history keeps out of its statistics unless asked."""
 
     def start_session(
-        self, protocol: StretchProtocol, source: Source, started_at: datetime
+        self, protocol: StretchProtocol, source: Source, started_at: datetime, demo: bool = False
     ) -> str: ...
 
     def record_hold(
@@ -68,7 +69,8 @@ class SessionRecorder:
     ``clock`` stamps the record: the session's start and end, and, when ``restamp_holds``
     is set, each hold's start and end too. That is for sessions whose engine runs on a clock
     of its own (``--speed``): the record then says when things really happened, so a
-    sped-up session is never dated in the future nor on the next day.
+    sped-up session is never dated in the future nor on the next day. ``demo`` is written on
+    the session's row, so the history leaves such a run out of its statistics.
     """
 
     history: HistoryWriter
@@ -77,11 +79,14 @@ class SessionRecorder:
     source: Source = Source.TIMER
     form_metrics: HoldFormMetrics | None = None
     restamp_holds: bool = False
+    demo: bool = False
     session_id: str | None = None
     _hold_started_at: datetime | None = None
 
     def begin(self) -> str:
-        self.session_id = self.history.start_session(self.protocol, self.source, self.clock.now())
+        self.session_id = self.history.start_session(
+            self.protocol, self.source, self.clock.now(), demo=self.demo
+        )
         return self.session_id
 
     def handle(self, events: Iterable[Event]) -> None:
