@@ -8,7 +8,16 @@ import pytest
 
 from hipflex.errors import DataDirError
 from hipflex.protocols.loader import load_protocol
-from hipflex.settings import UserSettings, load_settings, resolve_data_dir, save_settings
+from hipflex.settings import (
+    ReminderSettings,
+    SettingsError,
+    UserSettings,
+    field_limits,
+    load_settings,
+    resolve_data_dir,
+    save_settings,
+    updated_settings,
+)
 
 
 def test_env_var_chooses_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,3 +52,56 @@ def test_personal_rest_length_applies_to_any_protocol() -> None:
     assert UserSettings().personalise(protocol) is protocol
     mine = UserSettings(rest_s=40).personalise(protocol)
     assert mine.rest_s == 40 and mine.hold_s == protocol.hold_s
+
+
+@pytest.mark.parametrize(
+    ("changes", "reminder_changes", "field", "words"),
+    [
+        ({"camera_index": "²"}, {}, "camera_index", "Camera must be a whole number from 0 to 16."),
+        ({"rest_s": "-3"}, {}, "rest_s", "from 0 to 600, or empty."),
+        ({}, {"break_every_min": "5"}, "break_every_min", "of minutes from 15 to 480."),
+        ({}, {"snooze_min": "²"}, "snooze_min", "Snooze must be a whole number of minutes"),
+        ({}, {"daily_time": "7xm"}, "daily_time", "Daily reminder time: not a time: '7xm'"),
+        (
+            {},
+            {"work_days": [7]},
+            "work_days",
+            "Working days: Input should be less than or equal to 6.",
+        ),
+        ({}, {"work_start": "18:00"}, None, "Working hours must end after they start."),
+    ],
+)
+def test_one_validator_says_what_is_wrong_in_plain_words(
+    changes: dict[str, object], reminder_changes: dict[str, object], field: str | None, words: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        updated_settings(UserSettings(), changes, reminder_changes)
+    [problem] = raised.value.problems
+    assert problem.field == field
+    assert words in problem.text
+    assert problem.detail in problem.text
+
+
+def test_typed_values_are_normalised() -> None:
+    updated = updated_settings(
+        UserSettings(), {"rest_s": " ", "camera_index": " 2 "}, {"daily_time": "7:30 pm"}
+    )
+    assert (updated.rest_s, updated.camera_index, updated.reminders.daily_time) == (
+        None,
+        2,
+        "19:30",
+    )
+    assert field_limits(UserSettings, "camera_index") == (0, 16)
+
+
+def test_every_setting_has_a_title_and_a_description() -> None:
+    for model in (UserSettings, ReminderSettings):
+        for name, info in model.model_fields.items():
+            if name != "reminders":
+                assert info.title and info.description, name
+
+
+def test_a_hand_edited_bad_time_in_the_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"reminders": {"daily_time": "25:00"}}')
+    with pytest.raises(DataDirError, match=r"settings file is not valid(.|\n)*hour 25"):
+        load_settings(tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from os import PathLike
+
 
 class HipflexError(Exception):
     """An error the user can act on: bad input, missing device, unusable data dir."""
@@ -36,3 +38,15 @@ class CameraError(HipflexError):
 
 class ImportFileError(HipflexError):
     """An import file is malformed; nothing was imported."""
+
+
+class CannotWriteError(HipflexError):
+    """A file could not be written: ``cannot write PATH: reason`` (the one wording for it)."""
+
+    def __init__(
+        self, path: str | PathLike[str], reason: str | OSError, *, hint: str | None = None
+    ) -> None:
+        if isinstance(reason, OSError):
+            reason = reason.strerror or str(reason)
+        super().__init__(f"cannot write {path}: {reason}", hint=hint)
+        self.path = path

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hipflex.cli.app import main
+from hipflex.domain.clock import Clock
 from hipflex.settings import ReminderSettings, UserSettings, save_settings
 
 
@@ -16,13 +17,14 @@ from hipflex.settings import ReminderSettings, UserSettings, save_settings
 def cli(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., tuple[int, str, str]]:
-    """Run ``hipflex ARGS...`` in-process through the real ``main()``: (exit code, out, err)."""
+    """Run ``hipflex ARGS...`` in-process through the real ``main()``: (exit code, out, err);
+    ``clock=`` runs it at another time (the wall clock every command is handed)."""
 
-    def run(*args: str) -> tuple[int, str, str]:
+    def run(*args: str, clock: Clock | None = None) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["hipflex", *args])
         monkeypatch.setenv("COLUMNS", "200")
         try:
-            main()
+            main(clock=clock)
             code = 0
         except SystemExit as exit_:
             code = int(exit_.code or 0)

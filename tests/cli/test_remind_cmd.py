@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
+from hipflex.domain.clock import FakeClock
+from hipflex.domain.events import HoldCompleted, HoldOutcome, SessionStatus
+from hipflex.domain.protocol import Side
+from hipflex.protocols.loader import load_protocol
 from hipflex.settings import load_settings
+from hipflex.storage.db import open_database
+
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -81,6 +89,7 @@ def test_not_today_and_snooze_write_the_state(
     cli: Callable[..., tuple[int, str, str]], data_dir: Path
 ) -> None:
     cli("remind", "set", "--daily", "0:00", "--timezone", "UTC")
+    cli("remind", "run", "--once", "--no-desktop")  # the daily reminder is sent
     code, out, _ = cli("remind", "snooze")
     assert code == 0 and "Snoozed" in out
     code, out, _ = cli("remind", "not-today")
@@ -121,3 +130,54 @@ def test_calendar_to_an_unwritable_path_is_a_clear_error(
     code, _, err = cli("calendar", "--out", str(tmp_path / "missing" / "x.ics"))
     assert code == 2
     assert "cannot write" in err and "Traceback" not in err
+
+
+def at(moment: datetime) -> FakeClock:
+    return FakeClock(start=moment)
+
+
+def finished_session(data_dir: Path, started_at: datetime) -> None:
+    protocol = load_protocol("kneeling-hip-flexor")
+    with open_database(data_dir) as db:
+        repo = db.repository
+        session_id = repo.start_session(protocol, "timer", started_at)
+        for rep, side in enumerate((Side.RIGHT, Side.LEFT)):
+            begin = started_at + timedelta(minutes=rep)
+            hold = HoldCompleted(
+                side, 1, 30.0, 30.0, begin, begin + timedelta(seconds=30), HoldOutcome.COMPLETED
+            )
+            repo.record_hold(session_id, hold, "timer")
+        repo.finish_session(session_id, SessionStatus.COMPLETED, started_at + timedelta(minutes=5))
+
+
+def test_status_leaves_out_today_once_today_is_done(
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
+) -> None:
+    cli("remind", "set", "--daily", "18:00", "--timezone", "UTC", clock=at(NOON))
+    code, out, _ = cli("remind", "status", "--json", clock=at(NOON))
+    assert code == 0
+    [daily] = [n["at"] for n in json.loads(out)["next"] if n["kind"] == "daily"]
+    assert daily == "2026-03-02T18:00:00+00:00"  # today: nothing done yet
+    finished_session(data_dir, NOON - timedelta(hours=3))
+    code, out, _ = cli("remind", "status", "--json", clock=at(NOON))
+    [daily] = [n["at"] for n in json.loads(out)["next"] if n["kind"] == "daily"]
+    assert daily == "2026-03-03T18:00:00+00:00"  # today's is done: tomorrow's is next
+    code, out, _ = cli("remind", "status", clock=at(NOON))
+    assert "Next daily: Tue 03 Mar 18:00" in out and "stretch done" in out
+
+
+def test_snooze_with_nothing_sent_says_so(
+    cli: Callable[..., tuple[int, str, str]], data_dir: Path
+) -> None:
+    cli("remind", "set", "--daily", "18:00", "--timezone", "UTC", clock=at(NOON))
+    code, out, _ = cli("remind", "snooze", clock=at(NOON))
+    assert code == 0
+    assert "nothing to snooze" in out and "Snoozed" not in out
+    assert not (data_dir / "reminders-state.json").exists()
+    # Once the reminder went out, snoozing it works, and by the injected clock.
+    sent_at, snoozed_at = NOON + timedelta(hours=6, minutes=1), NOON + timedelta(hours=6, minutes=2)
+    cli("remind", "run", "--once", "--no-desktop", clock=at(sent_at))
+    code, out, _ = cli("remind", "snooze", clock=at(snoozed_at))
+    assert code == 0 and "reminding you again at 18:12" in out
+    state = json.loads((data_dir / "reminders-state.json").read_text())
+    assert state["snooze_until"].startswith("2026-03-02T18:12")

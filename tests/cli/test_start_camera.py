@@ -74,6 +74,7 @@ def test_hold_counts_only_good_form_and_stores_camera_metrics(
         [session] = db.repository.recent_sessions()
     assert session.status is SessionStatus.COMPLETED
     assert session.source.value == "video"
+    assert not session.demo  # a video runs on its own timeline, not a sped-up clock
     [hold] = session.holds
     assert hold.outcome is HoldOutcome.COMPLETED
     assert hold.counted_s == pytest.approx(10)

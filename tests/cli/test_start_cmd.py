@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import signal
 import subprocess
 import sys
@@ -10,10 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.cli.terminal import Terminal
 
 from hipflex.domain.events import HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
 from hipflex.storage.db import open_database
+
+# What the live view shows: a hold's header, a completed hold on the progress bar, the keys line.
+HOLD = "HOLD ·".encode()
+DONE_REP = "●".encode()
+KEYS = b"space pause/resume"
 
 
 def env_for(data_dir: Path) -> dict[str, str]:
@@ -67,6 +73,22 @@ def test_whole_default_session_with_check_in(tmp_path: Path) -> None:
     assert session.counted_s_by_side() == {Side.RIGHT: 120.0, Side.LEFT: 120.0}
     assert (session.pain_before, session.pain_after) == (5, 3)
     assert [n.text for n in session.notes] == ["tight <b>left</b> hip"]
+    assert session.demo  # --speed: a demo, which the figures leave out unless asked
+    figures = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "hipflex", "stats", "--json", *extra],
+                env=env_for(tmp_path), capture_output=True, text=True, timeout=60, check=True,
+            ).stdout
+        )["today"]["counted_s"]
+        for extra in ([], ["--include-demo"])
+    ]  # fmt: skip
+    assert figures == [0, 240]
+    history = subprocess.run(
+        [sys.executable, "-m", "hipflex", "history"],
+        env=env_for(tmp_path), capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "completed, demo" in history.stdout
 
 
 def test_kill_9_mid_hold_keeps_the_completed_holds(tmp_path: Path) -> None:
@@ -137,44 +159,25 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_keys_on_a_terminal_pause_skip_and_quit(tmp_path: Path) -> None:
     """Drive the live view through a pseudo-terminal like a person at the keyboard."""
-    import pty
-
-    main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hipflex", "start", "--speed", "10", "--quiet",
-         "--pain-before", "2", "--pain-after", "1", "--note", "keys"],
-        env={**env_for(tmp_path), "TERM": "xterm"},
-        stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True,
+    term = Terminal(
+        ["start", "--speed", "10", "--quiet", "--pain-before", "2", "--pain-after", "1",
+         "--note", "keys"],
+        tmp_path,
+        {"COLUMNS": "120"},
     )  # fmt: skip
-    os.close(child_fd)
-    screen = bytearray()
-
-    def read_for(seconds: float) -> None:
-        import select
-
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            ready, _, _ = select.select([main_fd], [], [], 0.05)
-            if ready:
-                try:
-                    screen.extend(os.read(main_fd, 65536))
-                except OSError:
-                    return
-
-    read_for(1.0)
-    os.write(main_fd, b"n")  # skip get-ready: the first hold starts
-    read_for(0.5)
-    os.write(main_fd, b" ")  # pause
-    read_for(0.8)
-    assert b"PAUSED" in screen
-    os.write(main_fd, b" ")  # resume
-    read_for(4.0)  # 30 s hold at 10x: the first hold completes
-    os.write(main_fd, b"q")
-    read_for(1.0)
-    proc.wait(timeout=30)
-    os.close(main_fd)
-    assert proc.returncode == 0, screen.decode(errors="replace")[-2000:]
-    assert b"HOLD" in screen
+    term.read_until(b"GET READY")  # the live view is up and reading keys
+    term.press("n", HOLD)  # skip get-ready: the first hold starts
+    term.press(" ", b"PAUSED")  # pause
+    term.press(" ", HOLD)  # resume
+    term.read_until(DONE_REP)  # 30 s hold at 10x: the first hold completes
+    term.press("q", b"Quit now?")  # asks first, and waits while asking
+    term.press("x", KEYS)  # anything else goes on: the keys line is back
+    assert term.proc.poll() is None
+    term.press("q", b"Quit now?")
+    term.type("q")  # a second q confirms
+    code = term.close()
+    assert code == 0, term.text[-2000:]
+    assert b"HOLD" in term.screen
     [session] = sessions(tmp_path)
     assert session.status is SessionStatus.PARTIAL
     assert session.holds[0].outcome is HoldOutcome.COMPLETED

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from hipflex.errors import CannotWriteError
 from hipflex.reminders.autostart import (
-    AutostartError,
     Environment,
     install,
     remind_command,
@@ -112,7 +112,7 @@ def test_windows_writes_a_startup_script(tmp_path: Path) -> None:
 def test_unwritable_config_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "config"
     blocker.write_text("a file where a folder should be")
-    with pytest.raises(AutostartError, match="cannot write"):
+    with pytest.raises(CannotWriteError, match="cannot write"):
         install(COMMAND, linux(tmp_path, FakeSystemctl()))
 
 

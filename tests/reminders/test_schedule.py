@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from hipflex.domain.clock import FakeClock
 from hipflex.reminders.schedule import (
@@ -269,8 +270,13 @@ def test_naive_now_is_refused() -> None:
 
 
 def test_bad_stored_time_is_a_clear_error() -> None:
-    with pytest.raises(ReminderSettingsError, match="25"):
+    # The settings' own validator refuses it first (a hand-edited settings.json included) ...
+    with pytest.raises(ValidationError, match="hour 25 is out of range"):
         plan(daily_time="25:00")
+    # ... and a plan made from settings that skipped validation still does.
+    unchecked = ReminderSettings.model_construct(daily_enabled=True, daily_time="25:00")
+    with pytest.raises(ReminderSettingsError, match="25"):
+        ReminderPlan.from_settings(unchecked)
 
 
 def test_break_interval_counts_from_work_start() -> None:

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from hipflex.domain.protocol import Side
+from hipflex.errors import CannotWriteError
 from hipflex.insights.summary import Insights, build_insights
 from hipflex.insights.synthetic import synthetic_session
 from hipflex.protocols.loader import load_protocol
@@ -185,7 +186,7 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
 
 
 def test_unwritable_or_unknown_output_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="cannot write"):
+    with pytest.raises(CannotWriteError, match="cannot write"):
         write_report(history(), tmp_path / "missing" / "r.pdf", GENERATED)
     with pytest.raises(ReportError, match=r"use a \.pdf or \.html"):
         write_report(history(), tmp_path / "r.docx", GENERATED)

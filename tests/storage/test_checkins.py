@@ -94,7 +94,7 @@ def history_db(protocol: Protocol) -> Database:
 
 def _export(database: Database, fmt: str, path: Path) -> Path:
     buffer = io.StringIO()
-    export_history(database.repository, fmt, buffer)
+    export_history(database.repository, fmt, buffer, exported_at=T0)
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 

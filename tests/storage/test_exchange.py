@@ -55,7 +55,7 @@ def source_db(protocol: Protocol) -> Iterator[Database]:
 
 def _export(database: Database, fmt: str, path: Path) -> Path:
     buffer = io.StringIO()
-    export_history(database.repository, fmt, buffer)
+    export_history(database.repository, fmt, buffer, exported_at=T0 + timedelta(days=9))
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 

@@ -55,6 +55,7 @@ def test_whole_session_is_coached_and_saved(client: TestClient, data_dir: Path) 
     assert record.source.value == "timer"
     assert len(record.holds) == 8
     assert record.id == started["session_id"]
+    assert record.demo  # this app runs sessions 2000 times faster: a demo, not a real session
 
 
 def test_pause_stops_the_clock_and_resume_continues(
@@ -93,6 +94,7 @@ def test_quit_keeps_completed_holds_as_partial(
     [record] = sessions(data_dir)
     assert record.status.value == "partial"
     assert record.reps_done == 1
+    assert not record.demo  # real speed: a real session
 
 
 def test_closing_the_tab_saves_the_session_as_partial(
@@ -283,3 +285,18 @@ def test_camera_without_frames_does_not_count(data_dir: Path, fake_clock: FakeCl
         assert state["phase"] == "hold" and state["camera"] is False
         send(ws, {"type": "quit"})
         receive_until(ws, is_event("session_finished"))
+
+
+def test_the_camera_check_is_only_offered_for_the_kneeling_stretch(client: TestClient) -> None:
+    kneeling = client.get("/session?protocol=kneeling-hip-flexor").text
+    assert '<input type="checkbox" id="camera-toggle">' in kneeling
+    prone = client.get("/session?protocol=prone-hip-flexor").text
+    assert '<input type="checkbox" id="camera-toggle" disabled>' in prone
+    with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
+        send(ws, {"type": "start", "protocol": "prone-hip-flexor", "camera": True})
+        error, _ = receive_until(ws, is_type("error"))
+        assert "knows the kneeling stretch" in error["message"]
+        send(ws, {"type": "start", "protocol": "prone-hip-flexor"})  # the slot was released
+        started, _ = receive_until(ws, is_type("started"))
+        assert started["camera"] is False
+        send(ws, {"type": "quit"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from tests.web.conftest import BASE, ORIGIN, WS_URL, is_type, receive_until, send
 
+from hipflex.domain.events import SessionStatus
+from hipflex.protocols.loader import load_protocol
+from hipflex.settings import UserSettings, load_settings
+from hipflex.storage.db import open_database
 from hipflex.web import create_app
 from hipflex.web.camera_bridge import MAX_FRAME_BYTES
 from hipflex.web.security import host_allowed, host_name, origin_matches, same_origin_post
@@ -70,28 +75,59 @@ def test_security_headers(client: TestClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_state_changes_need_the_csrf_token(client: TestClient) -> None:
+def _seeded_session(data_dir: Path) -> str:
+    with open_database(data_dir) as db:
+        start = datetime.now(UTC)
+        session_id = db.repository.start_session(
+            load_protocol("kneeling-hip-flexor"), "timer", start
+        )
+        db.repository.finish_session(session_id, SessionStatus.COMPLETED, start)
+    return session_id
+
+
+def _nothing_saved(data_dir: Path, session_id: str) -> None:
+    assert not (data_dir / "settings.json").exists()
+    assert load_settings(data_dir) == UserSettings()
+    with open_database(data_dir) as db:
+        record = db.repository.get_session(session_id)
+    assert record is not None
+    assert record.pain_ratings == () and record.notes == ()
+
+
+def test_state_changes_need_the_csrf_token(client: TestClient, data_dir: Path) -> None:
+    session_id = _seeded_session(data_dir)
     form = {"default_protocol": "prone-hip-flexor", "camera_index": "0"}
     assert client.post("/settings", data=form).status_code == 403
     assert client.post("/settings", data={**form, "csrf_token": "wrong"}).status_code == 403
     assert client.post("/protocols/default", data={"name": "prone-hip-flexor"}).status_code == 403
-    missing = client.post("/api/sessions/x/checkin", json={"pain_after": 1})
-    assert missing.status_code == 403
-    wrong = client.post(
-        "/api/sessions/x/checkin", json={"pain_after": 1}, headers={"X-CSRF-Token": "nope"}
-    )
+    check_in = f"/api/sessions/{session_id}/checkin"
+    body = {"pain_after": 1, "note": "forged"}
+    assert client.post(check_in, json=body).status_code == 403
+    wrong = client.post(check_in, json=body, headers={"X-CSRF-Token": "nope"})
     assert wrong.status_code == 403
+    _nothing_saved(data_dir, session_id)
 
 
-def test_cross_origin_post_is_refused_even_with_the_token(client: TestClient) -> None:
+def test_cross_origin_post_is_refused_even_with_the_token(
+    client: TestClient, data_dir: Path
+) -> None:
+    session_id = _seeded_session(data_dir)
     page = client.get("/settings").text
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    evil = {"origin": "http://evil.example"}
     response = client.post(
         "/settings",
         data={"csrf_token": token, "default_protocol": "prone-hip-flexor", "camera_index": "0"},
-        headers={"origin": "http://evil.example"},
+        headers=evil,
     )
     assert response.status_code == 403
+    forged = client.post(
+        f"/api/sessions/{session_id}/checkin",
+        json={"pain_after": 1},
+        headers={**evil, "X-CSRF-Token": token},
+    )
+    assert forged.status_code == 403
+    _nothing_saved(data_dir, session_id)
 
 
 @pytest.mark.parametrize(
@@ -102,13 +138,17 @@ def test_cross_origin_post_is_refused_even_with_the_token(client: TestClient) ->
         {},
     ],
 )
-def test_cross_origin_websocket_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+def test_cross_origin_websocket_is_refused(
+    client: TestClient, data_dir: Path, headers: dict[str, str]
+) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as refused,
-        client.websocket_connect(WS_URL, headers=headers),
+        client.websocket_connect(WS_URL, headers=headers) as ws,
     ):
-        pass
+        send(ws, {"type": "start"})
     assert refused.value.code == 1008
+    with open_database(data_dir) as db:
+        assert db.repository.recent_sessions(5) == []  # no session was started
 
 
 def test_websocket_with_a_foreign_host_is_refused(client: TestClient) -> None:

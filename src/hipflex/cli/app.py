@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.text import Text
 
 from hipflex import __version__
+from hipflex.cli.runtime import CliRuntime
+from hipflex.domain.clock import Clock, SystemClock
 from hipflex.errors import HipflexError
 
 app = typer.Typer(
@@ -59,6 +61,9 @@ def _root(
     if version:
         typer.echo(f"hipflex {__version__}")
         raise typer.Exit()
+    if ctx.obj is None:
+        # The composition root: the one place the real clock is made; commands are handed it.
+        ctx.obj = CliRuntime(clock=SystemClock())
     if ctx.invoked_subcommand is None:
         default = ctx.command.get_command(ctx, "serve")  # type: ignore[attr-defined]
         if default is None:
@@ -89,11 +94,14 @@ def fill_optional_values(argv: list[str]) -> list[str]:
     return out
 
 
-def main() -> None:
-    """Entry point: user errors become a clear message and a non-zero exit, never a traceback."""
+def main(clock: Clock | None = None) -> None:
+    """Entry point: user errors become a clear message and a non-zero exit, never a traceback.
+
+    ``clock`` replaces the wall clock for every command (tests)."""
+    runtime = CliRuntime(clock) if clock is not None else None
     try:
         # Without standalone mode, click hands back typer.Exit's code instead of exiting.
-        code = app(args=fill_optional_values(sys.argv[1:]), standalone_mode=False)
+        code = app(args=fill_optional_values(sys.argv[1:]), standalone_mode=False, obj=runtime)
         if isinstance(code, int) and code:
             sys.exit(code)
     except HipflexError as exc:

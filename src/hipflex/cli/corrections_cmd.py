@@ -7,7 +7,7 @@ restorable with ``undo`` for 15 minutes), all by the short id ``hipflex history`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,10 +15,13 @@ import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption
+from hipflex.cli.runtime import wall_clock
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN, parse_pain_rating
 from hipflex.errors import HipflexError
 from hipflex.insights.wording import plural
 
 if TYPE_CHECKING:
+    from hipflex.domain.clock import Clock
     from hipflex.domain.records import SessionRecord
     from hipflex.storage.db import Database
 
@@ -38,6 +41,7 @@ def register(app: typer.Typer) -> None:
 
 @session_app.command("edit")
 def edit(
+    ctx: typer.Context,
     session_id: IdArgument,
     pain_before: Annotated[
         str | None,
@@ -80,6 +84,7 @@ def edit(
         note=UNCHANGED if note is None else note,
         demo=UNCHANGED if demo is None else demo,
     )
+    clock = wall_clock(ctx)
     if correction.empty:
         raise HipflexError(
             "nothing to change",
@@ -87,16 +92,17 @@ def edit(
         )
     with _open(data_dir) as database:
         repository = database.repository
-        full_id = _resolve(database, session_id)
+        full_id = _resolve(database, session_id, clock)
         try:
-            corrected = repository.correct_session(full_id, correction, datetime.now(UTC))
+            corrected = repository.correct_session(full_id, correction, clock.now())
         except ValueError as exc:
             raise HipflexError(str(exc)) from None
-    Console().print(f"Saved: {_describe(corrected, _local_tz())}", highlight=False)
+    Console().print(f"Saved: {_describe(corrected, _local_tz(clock))}", highlight=False)
 
 
 @session_app.command("delete")
 def delete(
+    ctx: typer.Context,
     session_id: IdArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     data_dir: DataDirOption = None,
@@ -104,17 +110,18 @@ def delete(
     """Delete a session (asks first; `hipflex session undo` restores it for 15 minutes)."""
     from hipflex.storage.corrections import UNDO_WINDOW
 
+    clock = wall_clock(ctx)
     with _open(data_dir) as database:
         repository = database.repository
-        full_id = _resolve(database, session_id)
+        full_id = _resolve(database, session_id, clock)
         session = repository.get_session(full_id)
         assert session is not None
-        description = _describe(session, _local_tz())
+        description = _describe(session, _local_tz(clock))
         if not yes and not _confirm(f"Delete {description}?"):
             Console().print("Nothing deleted.")
             raise typer.Exit(1)
         try:
-            repository.delete_session(full_id, datetime.now(UTC))
+            repository.delete_session(full_id, clock.now())
         except ValueError as exc:
             raise HipflexError(str(exc)) from None
     minutes = int(UNDO_WINDOW.total_seconds() // 60)
@@ -126,18 +133,18 @@ def delete(
 
 
 @session_app.command("undo")
-def undo(data_dir: DataDirOption = None) -> None:
+def undo(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """Restore the session deleted last (within 15 minutes of deleting it)."""
     from hipflex.storage.corrections import UNDO_WINDOW
 
     with _open(data_dir) as database:
-        restored = database.repository.undo_delete(datetime.now(UTC))
+        restored = database.repository.undo_delete(wall_clock(ctx).now())
     if restored is None:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
         raise HipflexError(
             f"nothing to undo: no session was deleted in the last {plural(minutes, 'minute')}"
         )
-    Console().print(f"Restored {_describe(restored, _local_tz())}.", highlight=False)
+    Console().print(f"Restored {_describe(restored, _local_tz(wall_clock(ctx)))}.", highlight=False)
 
 
 def _confirm(question: str) -> bool:
@@ -152,15 +159,18 @@ def _pain(text: str, option: str) -> int | None:
     value = text.strip().lower()
     if value in ("none", "-", ""):
         return None
-    if not value.isdigit() or not 0 <= int(value) <= 10:
-        raise HipflexError(f"{option}: pain must be a whole number from 0 to 10, or 'none'")
-    return int(value)
+    rating = parse_pain_rating(value)
+    if rating is None:
+        raise HipflexError(
+            f"{option}: pain must be a whole number from {PAIN_MIN} to {PAIN_MAX}, or 'none'"
+        )
+    return rating
 
 
-def _resolve(database: Database, session_id: str) -> str:
+def _resolve(database: Database, session_id: str, clock: Clock) -> str:
     from hipflex.storage.corrections import SessionIdError
 
-    database.repository.purge_deleted(datetime.now(UTC))
+    database.repository.purge_deleted(clock.now())
     try:
         return database.repository.resolve_session_id(session_id)
     except SessionIdError as exc:
@@ -189,7 +199,7 @@ def _open(data_dir: Path | None) -> Database:
     return open_database(data_dir)
 
 
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
+def _local_tz(clock: Clock) -> tzinfo:
+    tz = clock.now().astimezone().tzinfo
     assert tz is not None
     return tz

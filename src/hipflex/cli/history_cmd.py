@@ -7,10 +7,8 @@ light.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,10 +20,11 @@ from rich.table import Table
 from rich.text import Text
 
 from hipflex.cli.options import DataDirOption, IncludeDemoOption, JsonOption
-from hipflex.errors import HipflexError
+from hipflex.cli.runtime import wall_clock
 from hipflex.insights.wording import plural
 
 if TYPE_CHECKING:
+    from hipflex.domain.clock import Clock
     from hipflex.domain.records import SessionRecord
     from hipflex.insights.stats import HistoryStats
     from hipflex.storage.db import Database
@@ -50,11 +49,15 @@ def register(app: typer.Typer) -> None:
 
 
 def history(
-    data_dir: DataDirOption = None, as_json: JsonOption = False, limit: LimitOption = 20
+    ctx: typer.Context,
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+    limit: LimitOption = 20,
 ) -> None:
     """Show recent sessions, newest first, with the short id that `hipflex session` takes."""
+    clock = wall_clock(ctx)
     with _open(data_dir) as database:
-        database.repository.purge_deleted(datetime.now(UTC))
+        database.repository.purge_deleted(clock.now())
         sessions = database.repository.recent_sessions(limit)
         id_length = database.repository.short_id_length()
     if as_json:
@@ -64,7 +67,7 @@ def history(
     if not sessions:
         console.print("No sessions yet. Start one with: hipflex start")
         return
-    console.print(_history_table(sessions, _local_tz(), id_length))
+    console.print(_history_table(sessions, _local_tz(clock), id_length))
     console.print(
         "Correct one with `hipflex session edit ID` or `hipflex session delete ID`.",
         style="dim",
@@ -73,6 +76,7 @@ def history(
 
 
 def stats(
+    ctx: typer.Context,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
     include_demo: IncludeDemoOption = False,
@@ -90,7 +94,7 @@ def stats(
         result = stats_for(
             database.repository,
             protocol,
-            datetime.now(UTC).astimezone(tz).date(),
+            wall_clock(ctx).now().astimezone(tz).date(),
             tz,
             include_demo=include_demo,
         )
@@ -101,6 +105,7 @@ def stats(
 
 
 def export(
+    ctx: typer.Context,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="csv (one row per hold) or json.")
     ],
@@ -113,12 +118,14 @@ def export(
     """Export the whole history (for a backup, a spreadsheet or your physiotherapist)."""
     from hipflex.storage.exchange import export_history
 
+    now = wall_clock(ctx).now()
     with _open(data_dir) as database:
         if out is None:
-            export_history(database.repository, fmt.value, sys.stdout)
+            export_history(database.repository, fmt.value, sys.stdout, exported_at=now)
             return
         count = _write_atomically(
-            out, lambda stream: export_history(database.repository, fmt.value, stream)
+            out,
+            lambda stream: export_history(database.repository, fmt.value, stream, exported_at=now),
         )
     Console(stderr=True).print(
         f"Exported {count} sessions to {out}", highlight=False, soft_wrap=True
@@ -175,8 +182,8 @@ def _open(data_dir: Path | None) -> Database:
 _KIND_WORDS = {"pain_ratings": "pain ratings", "pain_checkins": "pain check-ins"}
 
 
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
+def _local_tz(clock: Clock) -> tzinfo:
+    tz = clock.now().astimezone().tzinfo
     assert tz is not None
     return tz
 
@@ -298,20 +305,7 @@ def _print_stats(result: HistoryStats) -> None:
 
 def _write_atomically(path: Path, write: Any) -> int:
     """Write via a temp file in the same folder, then rename: no half-written export."""
-    target = path.expanduser()
-    try:
-        handle, tmp_name = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".export-")
-    except OSError as exc:
-        raise HipflexError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            count = int(write(stream))
-        tmp.replace(target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise HipflexError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return count
+    from hipflex.files import atomic_file
+
+    with atomic_file(path, newline="") as stream:
+        return int(write(stream))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hipflex.cli.options import DataDirOption, IncludeDemoOption, JsonOption
+from hipflex.cli.runtime import wall_clock
 from hipflex.insights.wording import plural
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
 
 
 def insights(
+    ctx: typer.Context,
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
     data_dir: DataDirOption = None,
@@ -42,7 +44,7 @@ def insights(
     include_demo: IncludeDemoOption = False,
 ) -> None:
     """Adherence, dose, hip extension trend and pain over the last weeks, in plain words."""
-    result = _build(data_dir, weeks, protocol, include_demo)
+    result = _build(data_dir, weeks, protocol, include_demo, wall_clock(ctx).now())
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return
@@ -68,6 +70,7 @@ def insights(
 
 
 def report(
+    ctx: typer.Context,
     out: Annotated[
         Path | None, typer.Option("--out", help="FILE.pdf or FILE.html to write.")
     ] = None,
@@ -90,6 +93,7 @@ def report(
 ) -> None:
     """A two-page report for a physiotherapist (PDF or self-contained HTML), and/or the same
     weeks as a FHIR bundle for clinical records systems."""
+    from hipflex.errors import CannotWriteError
     from hipflex.reports.write import ReportError, write_report
 
     if out is None and fhir is None:
@@ -98,17 +102,18 @@ def report(
         if out.suffix.lower() not in (".pdf", ".html", ".htm"):
             raise ReportError(f"{out}: use a .pdf or .html file name")
         if not out.parent.exists() or out.is_dir():
-            raise ReportError(
-                f"cannot write {out}: "
-                + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
+            raise CannotWriteError(
+                out,
+                "it is a folder" if out.is_dir() else f"folder {out.parent} does not exist",
                 hint="choose a path in a folder you can write to",
             )
+    now = wall_clock(ctx).now()
     if fhir is not None:
-        _export_fhir(fhir, data_dir, weeks, protocol, name, include_demo)
+        _export_fhir(fhir, data_dir, weeks, protocol, name, include_demo, now)
     if out is None:
         return
-    result = _build(data_dir, weeks, protocol, include_demo)
-    write_report(result, out, datetime.now(UTC).astimezone(), name)
+    result = _build(data_dir, weeks, protocol, include_demo, now)
+    write_report(result, out, now.astimezone(), name)
     span = plural(weeks, "week")
     if result.empty:
         typer.echo(f"Wrote {out} (no sessions in the last {span} yet, so it is short).")
@@ -123,6 +128,7 @@ def _export_fhir(
     protocol_name: str | None,
     name: str | None,
     include_demo: bool,
+    now: datetime,
 ) -> None:
     from hipflex.fhir.local_export import export_local_bundle
 
@@ -132,7 +138,7 @@ def _export_fhir(
         weeks=weeks,
         protocol_name=protocol_name,
         patient_name=name,
-        now=datetime.now(UTC).astimezone(),
+        now=now.astimezone(),
         include=None if include_demo else (lambda session: not session.demo),
     )
     typer.echo(
@@ -142,7 +148,7 @@ def _export_fhir(
 
 
 def _build(
-    data_dir: Path | None, weeks: int, protocol_name: str | None, include_demo: bool
+    data_dir: Path | None, weeks: int, protocol_name: str | None, include_demo: bool, now: datetime
 ) -> Insights:
     from hipflex.protocols.loader import load_protocol
     from hipflex.services.history import insights_for
@@ -153,7 +159,7 @@ def _build(
     settings = load_settings(directory)
     chosen = load_protocol(protocol_name or settings.default_protocol, directory)
     tz = _timezone(settings.reminders.timezone)
-    today = datetime.now(UTC).astimezone(tz).date()
+    today = now.astimezone(tz).date()
     with open_database(directory) as database:
         return insights_for(
             database.repository, chosen, today, tz, weeks=weeks, include_demo=include_demo

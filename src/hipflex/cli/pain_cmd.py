@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption
+from hipflex.cli.runtime import wall_clock
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN
 from hipflex.errors import HipflexError
 
 
@@ -17,8 +18,14 @@ def register(app: typer.Typer) -> None:
 
 
 def pain(
+    ctx: typer.Context,
     value: Annotated[
-        int, typer.Argument(min=0, max=10, help="Pain right now, 0 (none) to 10 (worst).")
+        int,
+        typer.Argument(
+            min=PAIN_MIN,
+            max=PAIN_MAX,
+            help=f"Pain right now, {PAIN_MIN} (none) to {PAIN_MAX} (worst).",
+        ),
     ],
     note: Annotated[
         str | None, typer.Option("--note", help="What it is like, in a few words.")
@@ -38,7 +45,7 @@ def pain(
     tz = resolve_timezone(load_settings(directory).reminders.timezone)
     with open_database(directory) as database:
         try:
-            recorded = check_in_pain(database.repository, value, datetime.now(UTC), tz, note)
+            recorded = check_in_pain(database.repository, value, wall_clock(ctx).now(), tz, note)
         except CheckInError as exc:
             raise HipflexError(str(exc)) from None
     extra = f" ({recorded.note})" if recorded.note else ""

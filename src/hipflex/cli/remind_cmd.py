@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,11 +17,17 @@ import typer
 from rich.console import Console
 
 from hipflex.cli.options import DataDirOption, JsonOption
-from hipflex.settings import DEFAULT_WEB_PORT
+from hipflex.cli.runtime import wall_clock
+from hipflex.settings import DEFAULT_WEB_PORT, ReminderSettings, field_limits
 
 if TYPE_CHECKING:
+    from hipflex.domain.clock import Clock
     from hipflex.reminders.runner import PlanAndZone
-    from hipflex.settings import ReminderSettings
+    from hipflex.reminders.schedule import DayActivity
+    from hipflex.settings import SettingsProblem
+
+_BREAKS_MIN = field_limits(ReminderSettings, "break_every_min")
+_SNOOZE_MIN = field_limits(ReminderSettings, "snooze_min")
 
 
 remind_app = typer.Typer(
@@ -37,11 +44,12 @@ def register(app: typer.Typer) -> None:
 @remind_app.callback()
 def _remind(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
-        ctx.invoke(run)
+        ctx.invoke(run, ctx=ctx)
 
 
 @remind_app.command("run")
 def run(
+    ctx: typer.Context,
     data_dir: DataDirOption = None,
     port: Annotated[
         int, typer.Option(min=1, max=65535, help="Port of `hipflex serve` (click to open).")
@@ -57,7 +65,6 @@ def run(
     import logging
     import sys
 
-    from hipflex.domain.clock import SystemClock
     from hipflex.reminders.notify import (
         ReminderActions,
         make_notifier,
@@ -76,7 +83,7 @@ def run(
 
     directory = resolve_data_dir(data_dir)
     first = _plan_and_zone(load_settings(directory).reminders)
-    clock = SystemClock()
+    clock = wall_clock(ctx)
     stop = threading.Event()
     database = open_database(directory)
     runner_box: list[ReminderRunner] = []
@@ -117,11 +124,15 @@ def run(
 
 @remind_app.command("set")
 def set_reminders(
+    ctx: typer.Context,
     daily: Annotated[
         str | None, typer.Option(help='Daily stretch time ("7:30", "7pm") or "off".')
     ] = None,
     breaks_every: Annotated[
-        str | None, typer.Option(help='Sitting-break interval in minutes (15-480) or "off".')
+        str | None,
+        typer.Option(
+            help=f'Sitting-break interval in minutes ({_BREAKS_MIN[0]}-{_BREAKS_MIN[1]}) or "off".'
+        ),
     ] = None,
     work: Annotated[str | None, typer.Option(help='Working hours, e.g. "9-17".')] = None,
     days: Annotated[str | None, typer.Option(help='Working days, e.g. "mon-fri".')] = None,
@@ -129,41 +140,31 @@ def set_reminders(
         str | None, typer.Option(help='IANA time zone ("Europe/Berlin") or "local".')
     ] = None,
     snooze_min: Annotated[
-        int | None, typer.Option("--snooze", min=1, max=240, help="Snooze length in minutes.")
+        int | None,
+        typer.Option(
+            "--snooze", help=f"Snooze length in minutes ({_SNOOZE_MIN[0]}-{_SNOOZE_MIN[1]})."
+        ),
     ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change when to remind; the web app's settings page shows the same settings."""
-    from hipflex.reminders.timeparse import (
-        ReminderSettingsError,
-        format_clock_time,
-        parse_clock_time,
-        parse_weekdays,
-        parse_work_hours,
-    )
+    from hipflex.reminders.timeparse import format_clock_time, parse_weekdays, parse_work_hours
     from hipflex.reminders.timezones import zone_from_name
-    from hipflex.settings import ReminderSettings, load_settings, resolve_data_dir, save_settings
+    from hipflex.settings import SettingsError, load_settings, resolve_data_dir, save_settings
+    from hipflex.settings import updated_settings as validated
 
     directory = resolve_data_dir(data_dir)
     settings = load_settings(directory)
     changes: dict[str, Any] = {}
     if daily is not None:
-        if _is_off(daily):
-            changes["daily_enabled"] = False
-        else:
-            changes["daily_enabled"] = True
-            changes["daily_time"] = format_clock_time(parse_clock_time(daily))
+        changes["daily_enabled"] = not _is_off(daily)
+        if changes["daily_enabled"]:
+            changes["daily_time"] = daily
     if breaks_every is not None:
-        if _is_off(breaks_every):
-            changes["breaks_enabled"] = False
-        else:
-            if not breaks_every.strip().isdigit() or not 15 <= int(breaks_every) <= 480:
-                raise ReminderSettingsError(
-                    f'--breaks-every: {breaks_every!r} is not a number of minutes from 15 to 480 or "off"'
-                )
-            changes["breaks_enabled"] = True
-            changes["break_every_min"] = int(breaks_every)
+        changes["breaks_enabled"] = not _is_off(breaks_every)
+        if changes["breaks_enabled"]:
+            changes["break_every_min"] = breaks_every
     if work is not None:
         start, end = parse_work_hours(work)
         changes["work_start"] = format_clock_time(start)
@@ -174,24 +175,45 @@ def set_reminders(
         changes["timezone"] = None if timezone.lower() == "local" else zone_from_name(timezone).key
     if snooze_min is not None:
         changes["snooze_min"] = snooze_min
-    reminders = ReminderSettings.model_validate({**settings.reminders.model_dump(), **changes})
+    try:
+        updated = validated(settings, reminder_changes=changes)
+    except SettingsError as exc:
+        raise SettingsError([replace(p, text=_with_option(p)) for p in exc.problems]) from None
+    reminders = updated.reminders
     _plan_and_zone(reminders)  # refuse a combination that cannot be scheduled
     if changes:
-        save_settings(directory, settings.model_copy(update={"reminders": reminders}))
-    _show_settings(reminders, directory, as_json, saved=bool(changes))
+        save_settings(directory, updated)
+    _show_settings(reminders, directory, wall_clock(ctx), as_json, saved=bool(changes))
+
+
+# The option of `remind set` that sets each field, for error messages.
+_OPTIONS = {
+    "daily_time": "--daily",
+    "break_every_min": "--breaks-every",
+    "work_start": "--work",
+    "work_end": "--work",
+    "work_days": "--days",
+    "snooze_min": "--snooze",
+}
+
+
+def _with_option(problem: SettingsProblem) -> str:
+    option = _OPTIONS.get(problem.field or "")
+    return f"{option}: {problem.detail}" if option else problem.text
 
 
 @remind_app.command("status")
-def status(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
+def status(ctx: typer.Context, data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Show the reminder settings and the next reminders."""
     from hipflex.settings import load_settings, resolve_data_dir
 
     directory = resolve_data_dir(data_dir)
-    _show_settings(load_settings(directory).reminders, directory, as_json, saved=False)
+    reminders = load_settings(directory).reminders
+    _show_settings(reminders, directory, wall_clock(ctx), as_json, saved=False)
 
 
 @remind_app.command("snooze")
-def snooze_cmd(data_dir: DataDirOption = None) -> None:
+def snooze_cmd(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """Send the last reminder again after the snooze time (default 10 min)."""
     from hipflex.reminders.schedule import snooze
     from hipflex.reminders.state import load_state, save_state, state_path
@@ -200,7 +222,11 @@ def snooze_cmd(data_dir: DataDirOption = None) -> None:
     directory = resolve_data_dir(data_dir)
     current = _plan_and_zone(load_settings(directory).reminders)
     path = state_path(directory)
-    state = snooze(current.plan, load_state(path), datetime.now(UTC))
+    sent = load_state(path)
+    if sent.last_sent_kind is None:
+        typer.echo("No reminder has been sent yet, so there is nothing to snooze.")
+        return
+    state = snooze(current.plan, sent, wall_clock(ctx).now())
     save_state(path, state)
     assert state.snooze_until is not None
     at = state.snooze_until.astimezone(current.tz).strftime("%H:%M")
@@ -208,7 +234,7 @@ def snooze_cmd(data_dir: DataDirOption = None) -> None:
 
 
 @remind_app.command("not-today")
-def not_today_cmd(data_dir: DataDirOption = None) -> None:
+def not_today_cmd(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """No more reminders today."""
     from hipflex.reminders.schedule import skip_today
     from hipflex.reminders.state import load_state, save_state, state_path
@@ -217,7 +243,7 @@ def not_today_cmd(data_dir: DataDirOption = None) -> None:
     directory = resolve_data_dir(data_dir)
     current = _plan_and_zone(load_settings(directory).reminders)
     path = state_path(directory)
-    save_state(path, skip_today(load_state(path), datetime.now(UTC), current.tz))
+    save_state(path, skip_today(load_state(path), wall_clock(ctx).now(), current.tz))
     typer.echo("No more reminders today. See you tomorrow.")
 
 
@@ -240,6 +266,7 @@ def uninstall_cmd() -> None:
 
 
 def calendar(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="The .ics file to write.")],
     at: Annotated[
         str | None, typer.Option("--time", help="Time of day (default: your daily reminder).")
@@ -260,7 +287,7 @@ def calendar(
     chosen = load_protocol(protocol or settings.default_protocol, directory)
     daily_time = parse_clock_time(at or settings.reminders.daily_time)
     tz = _plan_and_zone(settings.reminders).tz
-    now = datetime.now(UTC)
+    now = wall_clock(ctx).now()
     content = daily_stretch_calendar(
         protocol=chosen,
         daily_time=daily_time,
@@ -292,20 +319,19 @@ def _is_off(text: str) -> bool:
 
 
 def _show_settings(
-    reminders: ReminderSettings, directory: Path, as_json: bool, *, saved: bool
+    reminders: ReminderSettings, directory: Path, clock: Clock, as_json: bool, *, saved: bool
 ) -> None:
-    from hipflex.reminders.schedule import DayActivity
     from hipflex.reminders.schedule import upcoming as upcoming_reminders
     from hipflex.reminders.state import load_state, state_path
     from hipflex.reminders.timeparse import format_weekdays
 
     current = _plan_and_zone(reminders)
     state = load_state(state_path(directory))
-    now = datetime.now(UTC)
-    # Without the history the next daily reminder may be shown for today when it will be
-    # skipped because today's session is already done; `remind run` checks the history.
-    nxt = upcoming_reminders(current.plan, current.tz, state, now, DayActivity())
-    tz_name = reminders.timezone or f"local ({datetime.now(current.tz).tzname()})"
+    now = clock.now()
+    # The history says whether today's session is done: then no daily reminder today.
+    activity = _today(directory, now, current.tz)
+    nxt = upcoming_reminders(current.plan, current.tz, state, now, activity)
+    tz_name = reminders.timezone or f"local ({now.astimezone(current.tz).tzname()})"
     if as_json:
         data = {
             "settings": reminders.model_dump(),
@@ -330,6 +356,8 @@ def _show_settings(
     console.print(f"Daily stretch:  {daily}", highlight=False)
     console.print(f"Sitting breaks: {breaks}", highlight=False)
     console.print(f"Time zone:      {tz_name}; snooze {reminders.snooze_min} min", highlight=False)
+    if activity.session_done_today:
+        console.print("Today:          stretch done", highlight=False)
     for reminder in nxt:
         at = reminder.slot.astimezone(current.tz).strftime("%a %d %b %H:%M")
         console.print(f"Next {reminder.kind.value}: {at}", highlight=False)
@@ -337,6 +365,20 @@ def _show_settings(
         console.print(
             "Switch them on with e.g. `hipflex remind set --daily 7:30 --breaks-every 60`."
         )
+
+
+def _today(directory: Path, now: datetime, tz: tzinfo) -> DayActivity:
+    """Today's sessions from the history; an unreadable history counts as none."""
+    from hipflex.errors import HipflexError
+    from hipflex.reminders.runner import history_activity
+    from hipflex.reminders.schedule import DayActivity
+    from hipflex.storage.db import open_database
+
+    try:
+        with open_database(directory) as database:
+            return history_activity(database.repository.sessions_between)(now, tz)
+    except HipflexError:
+        return DayActivity()
 
 
 def _show_autostart(done: list[str], warnings: list[str]) -> None:
@@ -348,12 +390,6 @@ def _show_autostart(done: list[str], warnings: list[str]) -> None:
 
 
 def _write_output(path: Path, content: bytes) -> None:
-    from hipflex.errors import HipflexError
+    from hipflex.files import write_atomically
 
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise HipflexError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="choose a path in a folder you can write to",
-        ) from None
+    write_atomically(path, content, hint="choose a path in a folder you can write to")

@@ -75,9 +75,16 @@ class EspeakSpeaker:
             self._current = None  # no audio is never worth stopping a session for
 
     def close(self) -> None:
-        if self._current is not None and self._current.poll() is None:
-            self._current.terminate()
-        self._current = None
+        current, self._current = self._current, None
+        if current is None:
+            return
+        if current.poll() is None:
+            current.terminate()
+        try:
+            current.wait(timeout=1.0)  # reap it: no zombie per cut-off cue
+        except subprocess.TimeoutExpired:
+            current.kill()
+            current.wait()
 
 
 def make_speaker(quiet: bool = False) -> Speaker:

@@ -28,10 +28,10 @@ class SystemClock:
 class ScaledClock:
     """Runs ``factor`` times faster than ``base`` (for demos and tests: ``--speed``)."""
 
-    def __init__(self, factor: float, base: Clock | None = None) -> None:
+    def __init__(self, factor: float, base: Clock) -> None:
         if factor <= 0:
             raise ValueError("speed factor must be positive")
-        self._base = base or SystemClock()
+        self._base = base
         self._factor = factor
         self._start_mono = self._base.monotonic()
         self._start_wall = self._base.now()

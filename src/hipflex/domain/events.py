@@ -90,6 +90,8 @@ class CueRequested:
 
 @dataclass(frozen=True)
 class SessionFinished:
+    """The end; ``counted_s_by_side`` sums the holds done (completed or timed out)."""
+
     status: SessionStatus
     holds_done: int
     holds_planned: int

@@ -16,7 +16,8 @@ from hipflex.domain.protocol import Side
 
 
 class Source(StrEnum):
-    """What measured a hold: the timer alone, the live camera, or a recorded video."""
+    """What measured a hold (and a session): the timer alone, a live camera (on this computer
+    or in the browser), or a recorded video."""
 
     TIMER = "timer"
     CAMERA = "camera"
@@ -32,9 +33,34 @@ class PainMoment(StrEnum):
 
 PAIN_MIN = 0
 PAIN_MAX = 10
+PAIN_SCALE = f"{PAIN_MIN}-{PAIN_MAX}"  # how the range reads in prompts and help texts
+
+
+def parse_pain_rating(text: str) -> int | None:
+    """A pain rating from what a person typed, or None when it is not one. Only the digits
+    0-9 count: "²" or "٣" pass ``str.isdigit`` but are not what anyone means by a rating."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if PAIN_MIN <= value <= PAIN_MAX else None
+
 
 # Outcomes that count as a repetition done; skipped and interrupted holds do not.
 REP_OUTCOMES = frozenset({HoldOutcome.COMPLETED, HoldOutcome.TIMED_OUT})
+
+
+@dataclass(frozen=True)
+class HoldFormSummary:
+    """What the camera measured during one hold, as the history keeps it.
+
+    Hip extension figures are over good-form frames only (``None`` when there were none);
+    ``faults`` maps a form fault's name to the seconds it was seen (``None``: no fault).
+    """
+
+    hip_extension_max_deg: float | None = None
+    hip_extension_median_deg: float | None = None
+    faults: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)

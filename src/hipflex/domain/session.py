@@ -355,9 +355,12 @@ class SessionEngine:
             events.append(
                 CueRequested(self.protocol.render(self.protocol.cues.done, last.side), "done")
             )
+        # The total shown counts the holds done (the filled dots); a skipped or interrupted
+        # hold keeps its seconds in the record, not in this sum.
         counted: dict[Side, float] = {side: 0.0 for side in self.protocol.sides}
         for h in self._outcomes:
-            counted[h.side] += h.counted_s
+            if _counts_as_rep(h):
+                counted[h.side] += h.counted_s
         events.append(
             SessionFinished(
                 status=status,

@@ -111,7 +111,7 @@ def build_bundle(
 
 def bundle_json(bundle: Bundle) -> str:
     """The bundle as FHIR JSON text (UTF-8, indented), ready to write or send."""
-    return bundle.model_dump_json(indent=2)
+    return str(bundle.model_dump_json(indent=2))
 
 
 class _Builder:

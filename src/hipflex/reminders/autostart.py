@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hipflex.errors import HipflexError
+from hipflex.errors import CannotWriteError, HipflexError
+from hipflex.files import write_atomically
 
 UNIT_NAME = "hipflex-remind.service"
 LAUNCH_AGENT_LABEL = "org.hipflex.remind"
@@ -140,9 +141,9 @@ def install(command: Sequence[str], where: Environment | None = None) -> Autosta
     changed = not path.exists() or path.read_bytes() != content
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
     except OSError as exc:
-        raise AutostartError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise CannotWriteError(path, exc) from None
+    write_atomically(path, content)
     result = AutostartResult(path=path, changed=changed, done=[f"wrote {path}"])
     if where.platform == "darwin":
         _try(where, ["launchctl", "unload", str(path)], result, quiet=True)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hipflex.errors import DataDirError
+from hipflex.files import write_atomically
 from hipflex.reminders.schedule import ReminderKind, ReminderState
 
 STATE_FILE = "reminders-state.json"
@@ -66,12 +66,7 @@ def load_state(path: Path) -> ReminderState:
 
 def save_state(path: Path, state: ReminderState) -> None:
     """Write atomically (temp file, then rename)."""
-    tmp = path.with_suffix(".json.tmp")
-    try:
-        tmp.write_text(json.dumps(state_to_json(state), indent=2), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise DataDirError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_atomically(path, json.dumps(state_to_json(state), indent=2))
 
 
 def _iso(value: datetime | date | None) -> str | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from hipflex.errors import HipflexError
+from hipflex.files import write_atomically
 from hipflex.insights.summary import Insights
 
 SUFFIXES = (".pdf", ".html", ".htm")
@@ -32,10 +33,4 @@ def write_report(
         raise ReportError(
             f"{path}: unknown report format {suffix or '(none)'!r}; use a .pdf or .html file"
         )
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            hint="choose a path in a folder you can write to",
-        ) from None
+    write_atomically(path, content, hint="choose a path in a folder you can write to")

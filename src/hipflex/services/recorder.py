@@ -7,10 +7,10 @@ session does not reach its end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from hipflex.domain.clock import Clock
 from hipflex.domain.events import (
@@ -22,28 +22,32 @@ from hipflex.domain.events import (
     SessionStatus,
 )
 from hipflex.domain.protocol import Protocol as StretchProtocol
+from hipflex.domain.records import HoldFormSummary, PainMoment, Source
 
 
 class HoldFormMetrics(Protocol):
-    """What the camera measured during one hold (see ``vision.hold_metrics``)."""
+    """What the camera measured during one hold (see ``services.form_gate``)."""
 
     def reset(self) -> None: ...
 
-    def summary(self) -> dict[str, Any]: ...
+    def summary(self) -> HoldFormSummary: ...
 
 
 class HistoryWriter(Protocol):
-    """The part of the storage repository the recorder needs."""
+    """The part of the storage repository a guided session writes to.
+
+    Sources and pain moments arrive as enums; storage converts them to its columns. ``demo``
+    marks a sped-up run, which the history keeps out of its statistics unless asked."""
 
     def start_session(
-        self, protocol: StretchProtocol, source: str, started_at: datetime
+        self, protocol: StretchProtocol, source: Source, started_at: datetime, demo: bool = False
     ) -> str: ...
 
     def record_hold(
         self,
         session_id: str,
         hold: HoldCompleted,
-        source: str,
+        source: Source,
         hip_extension_max_deg: float | None = None,
         hip_extension_median_deg: float | None = None,
         faults: dict[str, float] | None = None,
@@ -53,22 +57,35 @@ class HistoryWriter(Protocol):
         self, session_id: str, status: SessionStatus, ended_at: datetime
     ) -> None: ...
 
+    def record_pain(self, session_id: str, moment: PainMoment, value: int, at: datetime) -> str: ...
+
+    def add_note(self, session_id: str, text: str, at: datetime) -> str: ...
+
 
 @dataclass
 class SessionRecorder:
-    """Persists events for one session; ``source`` is ``timer``, ``camera`` or ``video``."""
+    """Persists the events of one session.
 
-    repository: HistoryWriter
+    ``clock`` stamps the record: the session's start and end, and, when ``restamp_holds``
+    is set, each hold's start and end too. That is for sessions whose engine runs on a clock
+    of its own (``--speed``): the record then says when things really happened, so a
+    sped-up session is never dated in the future nor on the next day. ``demo`` is written on
+    the session's row, so the history leaves such a run out of its statistics.
+    """
+
+    history: HistoryWriter
     protocol: StretchProtocol
     clock: Clock
-    source: str = "timer"
+    source: Source = Source.TIMER
     form_metrics: HoldFormMetrics | None = None
-    on_saved: Callable[[HoldCompleted], None] | None = None
+    restamp_holds: bool = False
+    demo: bool = False
     session_id: str | None = None
+    _hold_started_at: datetime | None = None
 
     def begin(self) -> str:
-        self.session_id = self.repository.start_session(
-            self.protocol, self.source, self.clock.now()
+        self.session_id = self.history.start_session(
+            self.protocol, self.source, self.clock.now(), demo=self.demo
         )
         return self.session_id
 
@@ -78,12 +95,24 @@ class SessionRecorder:
         assert self.session_id is not None
         for event in events:
             if isinstance(event, PhaseStarted) and event.phase is Phase.HOLD:
+                self._hold_started_at = self.clock.now()
                 if self.form_metrics is not None:
                     self.form_metrics.reset()
             elif isinstance(event, HoldCompleted):
-                form = self.form_metrics.summary() if self.form_metrics is not None else {}
-                self.repository.record_hold(self.session_id, event, self.source, **form)
-                if self.on_saved is not None:
-                    self.on_saved(event)
+                self._record_hold(self.session_id, event)
             elif isinstance(event, SessionFinished):
-                self.repository.finish_session(self.session_id, event.status, self.clock.now())
+                self.history.finish_session(self.session_id, event.status, self.clock.now())
+
+    def _record_hold(self, session_id: str, hold: HoldCompleted) -> None:
+        if self.restamp_holds:
+            now = self.clock.now()
+            hold = replace(hold, started_at=self._hold_started_at or now, ended_at=now)
+        form = self.form_metrics.summary() if self.form_metrics is not None else HoldFormSummary()
+        self.history.record_hold(
+            session_id,
+            hold,
+            self.source,
+            hip_extension_max_deg=form.hip_extension_max_deg,
+            hip_extension_median_deg=form.hip_extension_median_deg,
+            faults=dict(form.faults) if form.faults is not None else None,
+        )

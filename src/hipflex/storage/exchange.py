@@ -174,14 +174,15 @@ def write_csv(
         )
 
 
-def export_history(repository: Repository, fmt: str, out: TextIO) -> int:
-    """Write the whole history, oldest first, as ``fmt`` (json or csv); returns the sessions."""
+def export_history(repository: Repository, fmt: str, out: TextIO, *, exported_at: datetime) -> int:
+    """Write the whole history, oldest first, as ``fmt`` (json or csv); returns the sessions.
+    ``exported_at`` (the edge's clock) is stamped on a JSON export."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use json or csv")
     sessions = repository.sessions_between(None, None)
     checkins = repository.pain_checkins_between(None, None)
     if fmt == "json":
-        write_json(sessions, out, datetime.now(UTC), checkins)
+        write_json(sessions, out, exported_at, checkins)
     else:
         write_csv(sessions, out, checkins)
     return len(sessions)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from typing import Any
 
 from hipflex.domain.form_thresholds import FormThresholds
+from hipflex.domain.records import HoldFormSummary
 from hipflex.vision.tracker import FormState
 
 
@@ -76,14 +76,14 @@ class HoldMetricsRecorder:
             self._good_hip_extension_deg.append(state.measurement.hip_extension_deg)
         self._previous = state
 
-    def summary(self) -> dict[str, Any]:
-        """The hold's form figures as the history stores them (``Repository.record_hold``)."""
+    def summary(self) -> HoldFormSummary:
+        """The hold's form figures as the history stores them."""
         result = self.result()
-        return {
-            "hip_extension_max_deg": _round(result.max_hip_extension_deg),
-            "hip_extension_median_deg": _round(result.median_hip_extension_deg),
-            "faults": {name: round(s, 1) for name, s in result.faults_s.items()} or None,
-        }
+        return HoldFormSummary(
+            hip_extension_max_deg=_round(result.max_hip_extension_deg),
+            hip_extension_median_deg=_round(result.median_hip_extension_deg),
+            faults={name: round(s, 1) for name, s in result.faults_s.items()} or None,
+        )
 
     def result(self) -> HoldMetrics:
         """The summary so far."""

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from hipflex.domain.clock import Clock
+from hipflex.domain.clock import Clock, SystemClock
 from hipflex.settings import resolve_data_dir
 from hipflex.storage.db import open_database
 from hipflex.web.camera_bridge import EstimatorFactory
@@ -53,6 +53,7 @@ def create_app(
     context = WebContext(
         data_dir=directory,
         database=database,
+        clock=SystemClock(),  # the composition root: the one wall clock every handler uses
         speed=speed,
         allowed_hosts=frozenset(allowed_hosts),
         estimator_factory=estimator_factory,

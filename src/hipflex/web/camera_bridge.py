@@ -1,8 +1,8 @@
 """Camera frames from the browser → our vision engine → what the page draws.
 
 A frame is a JPEG the page encoded from its own camera. It is decoded in memory, measured and
-dropped: frames are never written anywhere. All form logic lives in :mod:`hipflex.vision`; this
-module only adapts bytes to a pose and a :class:`FormState` to JSON.
+dropped: frames are never written anywhere. All form logic lives in :mod:`hipflex.vision` and
+the session's form gate; this module only adapts bytes to a pose and a reading to JSON.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hipflex.domain.form_thresholds import FormThresholds
-from hipflex.domain.protocol import Side
-from hipflex.vision.form_rules import FormStatus, other_side_message
+from hipflex.services.form_gate import FormReading
 from hipflex.vision.media_limits import OversizedError, declared_image_size
 from hipflex.vision.pose import ImageArray, Pose
-from hipflex.vision.tracker import FormState, FormTracker
 
 # Limits on what a page may send: a downscaled JPEG is 10-60 kB at 640x480.
 MAX_FRAME_BYTES = 512 * 1024
@@ -77,24 +74,24 @@ def decode_jpeg(data: bytes) -> ImageArray:
 
 @dataclass(frozen=True)
 class FrameResult:
-    """One processed frame: the tracker's state and the frame size it was measured on."""
+    """One measured frame: the pose found (``None``: nobody) and the frame it came from."""
 
     seq: int
-    state: FormState
+    pose: Pose | None
+    timestamp_s: float
     width_px: int
     height_px: int
     processing_ms: float
 
 
 class FramePipeline:
-    """Decode → estimate → track, for one live session (the tracker is stateful).
+    """Decode → estimate, for one live session; what the pose means is the session's job.
 
     :meth:`process` blocks (MediaPipe runs on the CPU); call it from a worker thread, one
-    frame at a time. :attr:`tracker` and the estimator are used by that thread only.
+    frame at a time. The estimator is used by that thread only.
     """
 
-    def __init__(self, thresholds: FormThresholds, estimator_factory: EstimatorFactory) -> None:
-        self.tracker = FormTracker(thresholds)
+    def __init__(self, estimator_factory: EstimatorFactory) -> None:
         self._estimator_factory = estimator_factory
         self._estimator: PoseEstimatorLike | None = None
 
@@ -103,11 +100,8 @@ class FramePipeline:
         if self._estimator is None:
             self._estimator = self._estimator_factory()
 
-    def process(
-        self, seq: int, data: bytes, timestamp_s: float, expected_side: Side | None = None
-    ) -> FrameResult:
-        """Run one frame; ``timestamp_s`` is its arrival time on a monotonic clock,
-        ``expected_side`` the side of the current hold."""
+    def process(self, seq: int, data: bytes, timestamp_s: float) -> FrameResult:
+        """Run one frame; ``timestamp_s`` is its arrival time on a monotonic clock."""
         import time
 
         started = time.perf_counter()
@@ -115,10 +109,9 @@ class FramePipeline:
         self.warm_up()
         assert self._estimator is not None
         pose = self._estimator.estimate(image, timestamp_s)
-        state = self.tracker.update(pose, timestamp_s, expected_side=expected_side)
         height_px, width_px = image.shape[:2]
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        return FrameResult(seq, state, int(width_px), int(height_px), elapsed_ms)
+        return FrameResult(seq, pose, timestamp_s, int(width_px), int(height_px), elapsed_ms)
 
     def close(self) -> None:
         if self._estimator is not None:
@@ -132,13 +125,12 @@ def _finite(value: float | None, digits: int = 1) -> float | None:
     return round(value, digits)
 
 
-def frame_message(result: FrameResult) -> dict[str, Any]:
+def frame_message(result: FrameResult, reading: FormReading) -> dict[str, Any]:
     """The ``pose`` message for the page: landmarks as fractions of the frame, and the state.
 
     ``other_side`` is set only when the camera is confident the other knee is down than the
     hold's side; ``position_confidence`` is in [0, 1], with ``position_reason`` when low."""
-    state = result.state
-    wrong_knee = state.status is FormStatus.WRONG_KNEE and state.expected_side is not None
+    state = reading.state
     landmarks: list[list[float]] | None = None
     if state.pose is not None:
         xy = state.pose.image_xy_px
@@ -161,9 +153,7 @@ def frame_message(result: FrameResult) -> dict[str, Any]:
         "hip_extension_deg": _finite(measurement.hip_extension_deg) if measurement else None,
         "trunk_forward_deg": _finite(measurement.trunk_forward_deg) if measurement else None,
         "kneeling_side": measurement.kneeling_side.value if measurement else None,
-        "other_side": other_side_message(state.expected_side)  # type: ignore[arg-type]
-        if wrong_knee
-        else None,
+        "other_side": reading.other_side,
         "position_confidence": _finite(state.position_confidence, 2),
         "position_reason": state.position_reason,
         "processing_ms": round(result.processing_ms, 1),

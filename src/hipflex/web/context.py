@@ -7,9 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hipflex.domain.clock import Clock, ScaledClock, SystemClock
+from hipflex.domain.clock import Clock, ScaledClock
 from hipflex.domain.protocol import Protocol
 from hipflex.protocols.loader import load_protocol
+from hipflex.services.guided_session import (
+    GuidedSession,
+    SessionMode,
+    SessionRequest,
+    resolve_protocol,
+)
 from hipflex.settings import UserSettings, load_settings, save_settings
 from hipflex.storage.db import Database
 from hipflex.storage.repository import Repository
@@ -23,10 +29,12 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 @dataclass
 class WebContext:
-    """Shared state of one running app. ``speed`` > 1 runs session clocks faster (tests)."""
+    """Shared state of one running app. ``clock`` is the wall clock (made by the app
+    factory); ``speed`` > 1 runs session clocks faster (tests and demos)."""
 
     data_dir: Path
     database: Database
+    clock: Clock
     speed: float = 1.0
     allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
     estimator_factory: EstimatorFactory | None = None
@@ -42,7 +50,7 @@ class WebContext:
         """A clock for one session: the real one, or one ``speed`` times faster."""
         if self.clock_factory is not None:
             return self.clock_factory()
-        return SystemClock() if self.speed == 1.0 else ScaledClock(self.speed)
+        return self.clock if self.speed == 1.0 else ScaledClock(self.speed, base=self.clock)
 
     def settings(self) -> UserSettings:
         return load_settings(self.data_dir)
@@ -52,5 +60,23 @@ class WebContext:
 
     def protocol_for_session(self, name: str | None) -> Protocol:
         """The protocol to run, with the person's rest length applied when they set one."""
-        settings = self.settings()
-        return settings.personalise(load_protocol(name or settings.default_protocol, self.data_dir))
+        return resolve_protocol(self.settings(), name, self._load_protocol, SessionMode.TIMER)
+
+    def open_session(self, protocol: str | None, *, camera: bool) -> GuidedSession:
+        """A guided session for the page (nothing recorded until it begins)."""
+        request = SessionRequest(
+            protocol,
+            SessionMode.CAMERA if camera else SessionMode.TIMER,
+            demo=self.speed != 1.0,
+        )
+        return GuidedSession.open(
+            request,
+            self.settings(),
+            self._load_protocol,
+            self.repository,
+            self.clock,
+            clock=self.new_clock(),
+        )
+
+    def _load_protocol(self, name: str) -> Protocol:
+        return load_protocol(name, self.data_dir)

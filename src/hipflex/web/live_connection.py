@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from hipflex.errors import HipflexError
+from hipflex.services.guided_session import Control
 from hipflex.web.camera_bridge import (
     MAX_FRAME_BYTES,
     FrameError,
@@ -62,8 +62,9 @@ class LiveConnection:
         self._pending_frame: tuple[int, bytes, float] | None = None
         self._frame_ready = asyncio.Event()
         self._bad_messages = 0
+        self._clock = context.clock  # real time: frame arrival, rate limit, heartbeats
         self._frame_allowance = MAX_FRAMES_PER_S
-        self._allowance_at = time.monotonic()
+        self._allowance_at = self._clock.monotonic()
         self.frames_received = 0
         self.frames_dropped = 0
         self._stop_reason: str | None = None
@@ -101,7 +102,7 @@ class LiveConnection:
         """Save what was done; a session still running ends as partial."""
         if self.session is not None:
             try:
-                for message in self.session.stop():
+                for message in self.session.stop(self._stop_reason):
                     self._outbox.put_nowait(message)
             except Exception:  # the history must not take the server down with it
                 log.exception("could not save the session as partial")
@@ -161,7 +162,7 @@ class LiveConnection:
         elif self.session is None:
             self._bad("no session yet: send start first")
         elif isinstance(command, ControlCommand):
-            self._send_all(self.session.command(command))
+            self._send_all(self.session.command(Control(command.type)))
             self._after_engine()
         elif isinstance(command, CameraCommand):
             self._send_all(self.session.set_camera(command.enabled))
@@ -185,21 +186,14 @@ class LiveConnection:
             )
             return
         try:
-            protocol = self.context.protocol_for_session(command.protocol)
+            session = self.context.open_session(command.protocol, camera=command.camera)
         except HipflexError as exc:
             self.context.live.release(self.connection_id)
             self._bad(exc.message)
             return
-        self.session = LiveSession(
-            protocol,
-            self.context.new_clock(),
-            self.context.repository,
-            camera=command.camera,
-            speed=self.context.speed,
-        )
+        self.session = LiveSession(session, self._clock, speed=self.context.speed)
         if command.camera:
-            factory = self.context.estimator_factory or mediapipe_estimator
-            self.pipeline = FramePipeline(protocol.form, factory)
+            self.pipeline = FramePipeline(self.context.estimator_factory or mediapipe_estimator)
             self._tasks.append(asyncio.create_task(self._frame_loop()))
         self._send_all(self.session.begin(command.pain_before))
         self._tasks.append(asyncio.create_task(self._tick_loop()))
@@ -224,12 +218,12 @@ class LiveConnection:
         if self._pending_frame is not None:
             self.frames_dropped += 1
             self._send({"type": "dropped", "seq": self._pending_frame[0], "reason": "busy"})
-        self._pending_frame = (seq, jpeg, time.monotonic())
+        self._pending_frame = (seq, jpeg, self._clock.monotonic())
         self._frame_ready.set()
 
     def _allow_frame(self) -> bool:
         # A token bucket: bursts of up to one second's worth, MAX_FRAMES_PER_S on average.
-        now = time.monotonic()
+        now = self._clock.monotonic()
         self._frame_allowance = min(
             MAX_FRAMES_PER_S,
             self._frame_allowance + (now - self._allowance_at) * MAX_FRAMES_PER_S,
@@ -243,13 +237,13 @@ class LiveConnection:
     # -- background loops ---------------------------------------------------------------------
 
     async def _tick_loop(self) -> None:
-        while self.session is not None and not self.session.engine.finished:
+        while self.session is not None and self.session.running:
             await asyncio.sleep(TICK_S)
             self._send_all(self.session.tick())
             self._after_engine()
 
     def _after_engine(self) -> None:
-        if self.session is not None and self.session.engine.finished:
+        if self.session is not None and not self.session.running:
             # The slot is free for another tab as soon as this session is over.
             self.context.live.release(self.connection_id)
 
@@ -273,19 +267,16 @@ class LiveConnection:
                 continue
             seq, jpeg, arrived_at = pending
             try:
-                side = self.session.engine.snapshot().side if self.session else None
-                result = await self._in_thread(pipeline.process, seq, jpeg, arrived_at, side)
+                result = await self._in_thread(pipeline.process, seq, jpeg, arrived_at)
             except FrameError as exc:
                 self._bad(str(exc))
                 continue
             if self.session is None or not self.session.running:
                 return
-            self.session.form_update(result.state)
-            self._send(frame_message(result))
-            if result.state.cue:
-                self._send(
-                    {"type": "event", "event": "cue", "text": result.state.cue, "kind": "form"}
-                )
+            reading = self.session.push_pose(result.pose, result.timestamp_s)
+            self._send(frame_message(result, reading))
+            if reading.cue:
+                self._send({"type": "event", "event": "cue", "text": reading.cue, "kind": "form"})
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         self._inflight = self._loop.run_in_executor(None, function, *args)

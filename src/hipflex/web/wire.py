@@ -27,6 +27,7 @@ from hipflex.domain.events import (
     SideSwitched,
 )
 from hipflex.domain.protocol import NAME_PATTERN
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN
 from hipflex.domain.session import SessionView
 
 MAX_TEXT_MESSAGE_BYTES = 4096
@@ -45,7 +46,7 @@ class StartCommand(_Message):
     type: Literal["start"]
     protocol: str | None = Field(None, pattern=NAME_PATTERN)
     camera: bool = False
-    pain_before: int | None = Field(None, ge=0, le=10, strict=True)
+    pain_before: int | None = Field(None, ge=PAIN_MIN, le=PAIN_MAX, strict=True)
     take_over: bool = False
 
 

@@ -47,10 +47,12 @@ def test_whole_session_then_check_in_then_history(
     assert "8 of 8 holds" in item.inner_text()
     assert "Left side <tighter> than right" in item.locator(".note").inner_text()
     assert "Pain 4 → 2" in item.inner_text()
+    # A sped-up server records its sessions as demos: listed and marked, never counted.
+    assert "demo, not counted" in item.inner_text()
     page.screenshot(path=artifacts / "history.png", full_page=True)
     page.goto(server.url + "/")
-    assert "Done" in page.locator(".fact").first.inner_text()
-    page.screenshot(path=artifacts / "today-done.png", full_page=True)
+    assert "Not yet" in page.locator(".fact").first.inner_text()
+    page.screenshot(path=artifacts / "today-after-demo.png", full_page=True)
     for name in ("protocols", "settings"):
         page.goto(f"{server.url}/{name}")
         page.screenshot(path=artifacts / f"{name}.png", full_page=True)

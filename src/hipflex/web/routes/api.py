@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN
+from hipflex.services.session_check_in import CheckIn, UnknownSessionError, check_in_after
 from hipflex.web.context import WebContext
 from hipflex.web.security import csrf_valid
 from hipflex.web.templating import web_context
@@ -16,13 +18,13 @@ Context = Annotated[WebContext, Depends(web_context)]
 MAX_NOTE_CHARS = 2000
 
 
-class CheckIn(BaseModel):
-    """Pain after the session (0-10) and a free-text note; both optional."""
+class CheckInBody(BaseModel):
+    """Pain before/after the session and a free-text note; all optional."""
 
     model_config = ConfigDict(extra="forbid")
 
-    pain_after: int | None = Field(None, ge=0, le=10, strict=True)
-    pain_before: int | None = Field(None, ge=0, le=10, strict=True)
+    pain_after: int | None = Field(None, ge=PAIN_MIN, le=PAIN_MAX, strict=True)
+    pain_before: int | None = Field(None, ge=PAIN_MIN, le=PAIN_MAX, strict=True)
     note: str | None = Field(None, max_length=MAX_NOTE_CHARS)
 
 
@@ -34,24 +36,15 @@ def health() -> dict[str, bool]:
 @router.post("/sessions/{session_id}/checkin")
 def check_in(
     session_id: str,
-    body: CheckIn,
+    body: CheckInBody,
     context: Context,
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> dict[str, object]:
     if not csrf_valid(x_csrf_token, context.csrf_token):
         raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
-    repository = context.repository
-    if repository.get_session(session_id) is None:
-        raise HTTPException(status_code=404, detail="no such session")
-    now = context.new_clock().now()
-    saved: list[str] = []
-    if body.pain_before is not None:
-        repository.record_pain(session_id, "before", body.pain_before, now)
-        saved.append("pain_before")
-    if body.pain_after is not None:
-        repository.record_pain(session_id, "after", body.pain_after, now)
-        saved.append("pain_after")
-    if body.note is not None and body.note.strip():
-        repository.add_note(session_id, body.note.strip(), now)
-        saved.append("note")
+    what = CheckIn(body.pain_before, body.pain_after, body.note)
+    try:
+        saved = check_in_after(context.repository, session_id, what, context.clock.now())
+    except UnknownSessionError:
+        raise HTTPException(status_code=404, detail="no such session") from None
     return {"ok": True, "saved": saved}

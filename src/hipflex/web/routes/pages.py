@@ -10,18 +10,19 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hipflex.domain.protocol import NAME_PATTERN, Protocol
-from hipflex.domain.records import SessionRecord
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN, SessionRecord
 from hipflex.errors import HipflexError
 from hipflex.insights.stats import compute_stats
 from hipflex.protocols.loader import discover
-from hipflex.reminders.timeparse import (
-    ReminderSettingsError,
-    format_clock_time,
-    parse_clock_time,
-)
 from hipflex.reminders.timezones import resolve_timezone
 from hipflex.services.history import history_page as load_history_page
-from hipflex.settings import UserSettings
+from hipflex.settings import (
+    ReminderSettings,
+    SettingsError,
+    UserSettings,
+    field_limits,
+    updated_settings,
+)
 from hipflex.web import charts
 from hipflex.web.context import WebContext
 from hipflex.web.security import csrf_valid
@@ -32,10 +33,11 @@ Context = Annotated[WebContext, Depends(web_context)]
 HISTORY_DAYS = 400  # enough for the calendar, the charts and a long streak
 
 
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
+def _today(context: WebContext) -> tuple[date, tzinfo]:
+    """Today's date and this computer's time zone, by the app's clock."""
+    now = context.clock.now().astimezone()
+    assert now.tzinfo is not None
+    return now.date(), now.tzinfo
 
 
 def _recent(context: WebContext, today: date, tz: tzinfo) -> list[SessionRecord]:
@@ -60,8 +62,7 @@ def _default_protocol(context: WebContext, settings: UserSettings) -> tuple[Prot
 def today_page(request: Request, context: Context) -> HTMLResponse:
     settings = context.settings()
     protocol, problem = _default_protocol(context, settings)
-    tz = _local_tz()
-    today = datetime.now(tz).date()
+    today, tz = _today(context)
     sessions = _recent(context, today, tz)
     stats = compute_stats(sessions, protocol, today, tz)
     rated = [s for s in sessions if s.pain_after is not None or s.pain_before is not None]
@@ -104,6 +105,7 @@ def session_page(request: Request, context: Context, protocol: str | None = None
         figure=FIGURES.get(chosen.position.value, "kneeling"),
         side=chosen.sides[0].value,
         speed=context.speed,
+        pain_values=range(PAIN_MIN, PAIN_MAX + 1),
     )
 
 
@@ -112,7 +114,7 @@ def history_page(request: Request, context: Context) -> HTMLResponse:
     settings = context.settings()
     protocol, _ = _default_protocol(context, settings)
     tz = resolve_timezone(settings.reminders.timezone)  # the same days as `hipflex insights`
-    today = datetime.now(tz).date()
+    today = context.clock.now().astimezone(tz).date()
     page = load_history_page(context.repository, protocol, today, tz)
     view = page.view
     return render(
@@ -145,13 +147,30 @@ def protocols_page(request: Request, context: Context) -> HTMLResponse:
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, context: Context, saved: bool = False) -> HTMLResponse:
+    return _settings_form(request, context, context.settings(), saved=saved)
+
+
+def _settings_form(
+    request: Request,
+    context: WebContext,
+    settings: UserSettings,
+    *,
+    saved: bool = False,
+    errors: list[str] | None = None,
+) -> HTMLResponse:
+    # The number inputs' min and max come from the settings' own fields.
+    limits = {name: field_limits(UserSettings, name) for name in ("rest_s", "camera_index")} | {
+        "break_every_min": field_limits(ReminderSettings, "break_every_min")
+    }
     return render(
         request,
         "settings.html",
-        settings=context.settings(),
+        status_code=400 if errors else 200,
+        settings=settings,
         protocols=_protocols(context),
         saved=saved,
-        errors=[],
+        errors=errors or [],
+        limits=limits,
     )
 
 
@@ -175,59 +194,32 @@ def save_settings(
     if not csrf_valid(csrf_token, context.csrf_token):
         raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
     settings = context.settings()
-    known = {p.name for p in _protocols(context)}
     errors = []
-    if default_protocol not in known:
+    if default_protocol not in {p.name for p in _protocols(context)}:
         errors.append(f"Unknown protocol {default_protocol!r}.")
-    rest: int | None = None
-    if rest_s.strip():
-        if not rest_s.strip().isdigit() or not 0 <= int(rest_s) <= 600:
-            errors.append("Rest must be a whole number of seconds from 0 to 600, or empty.")
-        else:
-            rest = int(rest_s)
-    if not camera_index.strip().isdigit() or not 0 <= int(camera_index) <= 16:
-        errors.append("Camera must be a number from 0 to 16.")
-    times: dict[str, str] = {}
-    for field, label, text in (
-        ("daily_time", "Daily reminder time", daily_time),
-        ("work_start", "Working hours start", work_start),
-        ("work_end", "Working hours end", work_end),
-    ):
-        try:
-            times[field] = format_clock_time(parse_clock_time(text))
-        except ReminderSettingsError as exc:
-            errors.append(f"{label}: {exc.message}")
-    if not break_every_min.strip().isdigit() or not 15 <= int(break_every_min) <= 480:
-        errors.append("Sitting breaks must be every 15 to 480 minutes.")
-    elif len(times) == 3 and times["work_start"] >= times["work_end"]:
-        errors.append("Working hours must end after they start.")
-    if errors:
-        return render(
-            request,
-            "settings.html",
-            status_code=400,
-            settings=settings,
-            protocols=_protocols(context),
-            saved=False,
-            errors=errors,
+    try:
+        updated = updated_settings(
+            settings,
+            {
+                "default_protocol": default_protocol,
+                "rest_s": rest_s,
+                "voice": voice is not None,
+                "sound": sound is not None,
+                "camera_index": camera_index,
+            },
+            {
+                "daily_enabled": daily_enabled is not None,
+                "daily_time": daily_time,
+                "breaks_enabled": breaks_enabled is not None,
+                "break_every_min": break_every_min,
+                "work_start": work_start,
+                "work_end": work_end,
+            },
         )
-    updated = settings.model_copy(
-        update={
-            "default_protocol": default_protocol,
-            "rest_s": rest,
-            "voice": voice is not None,
-            "sound": sound is not None,
-            "camera_index": int(camera_index),
-            "reminders": settings.reminders.model_copy(
-                update={
-                    **times,
-                    "daily_enabled": daily_enabled is not None,
-                    "breaks_enabled": breaks_enabled is not None,
-                    "break_every_min": int(break_every_min),
-                }
-            ),
-        }
-    )
+    except SettingsError as exc:
+        errors += [problem.text for problem in exc.problems]
+    if errors:
+        return _settings_form(request, context, settings, errors=errors)
     context.save_settings(updated)
     return RedirectResponse("/settings?saved=true", status_code=303)
 

@@ -55,7 +55,26 @@ function notice(text) {
 }
 
 function show(section) {
-  for (const id of ["setup", "player", "after", "busy"]) $(id).hidden = id !== section;
+  for (const id of ["setup", "player", "after", "busy", "ended"]) $(id).hidden = id !== section;
+}
+
+const ENDED_ELSEWHERE = {
+  taken_over: "This session goes on in another tab or window. What you did here is saved.",
+  shutdown: "hipflex was stopped. Completed holds are saved; the session was kept as partial.",
+  other: "This session was ended. Completed holds are saved; the session was kept as partial.",
+};
+
+// The session was ended by something else than this page (another tab took it over, the
+// server stopped): say so, and do not ask for a check-in that belongs to the other tab.
+function endedElsewhere(reason) {
+  if (!$("ended").hidden) return;
+  finished = true;
+  running = false;
+  camera.stop();
+  $("ended-message").textContent = ENDED_ELSEWHERE[reason] || ENDED_ELSEWHERE.other;
+  announce($("ended-message").textContent);
+  show("ended");
+  socket.close();
 }
 
 // -- setup ---------------------------------------------------------------------------------
@@ -152,11 +171,7 @@ function onMessage(message) {
       $("take-over-button").focus();
       break;
     case "ended":
-      if (message.reason === "taken_over") {
-        notice("This session was taken over in another tab. Completed holds are saved.");
-      } else if (message.reason === "shutdown") {
-        notice("hipflex was stopped. Completed holds are saved; the session was kept as partial.");
-      }
+      endedElsewhere(message.reason);
       break;
     case "error":
       if (!running) notice(message.message);
@@ -274,6 +289,10 @@ function cameraLost(reason) {
 }
 
 function finish(event) {
+  if (event.ended_by) {
+    endedElsewhere(event.ended_by);
+    return;
+  }
   finished = true;
   running = false;
   camera.stop();
