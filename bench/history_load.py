@@ -9,7 +9,10 @@ client on its own keep-alive connection:
 
 * baseline: every client loads ``/api/health`` (a trivial route: the server's own overhead);
 * pages: every client loads ``/``, ``/history``, ``/history?page=2`` and ``/api/health`` in
-  turn (what a person's browser loads).
+  turn (what a person's browser loads);
+* pages while writing: the same, while this process commits a pain check-in every
+  ``--write-every`` seconds (as a session in another terminal commits its holds), so the
+  pages are recomputed after each write instead of served from the cache.
 
 It prints requests/s, p50 and p95 per page and overall, and two ratios measured in the same
 run: the pages' p95 over the baseline's p95, and the 5-year p95 over the 1-year p95. Slow
@@ -147,11 +150,28 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
 
 
 def run_phase(
-    port: int, paths: Sequence[str], clients: int, seconds: float, timeout_s: float
+    port: int,
+    paths: Sequence[str],
+    clients: int,
+    seconds: float,
+    timeout_s: float,
+    write: tuple[Path, float] | None = None,
 ) -> Results:
-    """``clients`` threads, each loading ``paths`` in turn until ``seconds`` have passed."""
+    """``clients`` threads, each loading ``paths`` in turn until ``seconds`` have passed;
+    with ``write`` (data dir, interval), a check-in is committed every interval meanwhile."""
     results = Results()
     stop_at = time.monotonic() + seconds
+
+    def writer(data_dir: Path, every_s: float) -> None:
+        from hipflex.storage.db import open_database
+
+        with open_database(data_dir) as database:
+            value = 0
+            while time.monotonic() < stop_at:
+                time.sleep(every_s)
+                now = datetime.now(UTC)
+                database.repository.record_pain_checkin(now.date(), value % 11, now)
+                value += 1
 
     def client(offset: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
@@ -179,6 +199,8 @@ def run_phase(
 
     began = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    if write is not None:
+        threads.append(threading.Thread(target=writer, args=write, daemon=True))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -225,6 +247,10 @@ def bench_history(years: int, args: argparse.Namespace) -> float | None:
             base_p95 = report(f"baseline {BASELINE[0]}", baseline)
             pages = run_phase(port, PAGES, args.clients, args.seconds, args.timeout)
             pages_p95 = report("pages", pages)
+            writing = run_phase(
+                port, PAGES, args.clients, args.seconds, args.timeout, (data_dir, args.write_every)
+            )
+            report(f"pages, a write every {args.write_every:g} s", writing)
         finally:
             process.terminate()
             try:
@@ -244,6 +270,7 @@ def main() -> None:
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="per request, after which it counts lost"
     )
+    parser.add_argument("--write-every", type=float, default=1.0, help="seconds, third phase")
     args = parser.parse_args()
     print(f"{args.clients} clients, {args.seconds:g} s per phase, loopback\n")
     p95s = {years: bench_history(years, args) for years in args.years}

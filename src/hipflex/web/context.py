@@ -10,6 +10,7 @@ from pathlib import Path
 from hipflex.domain.clock import Clock, ScaledClock, SystemClock
 from hipflex.domain.protocol import Protocol
 from hipflex.protocols.loader import load_protocol
+from hipflex.services.page_cache import PageCache
 from hipflex.settings import UserSettings, load_settings, save_settings
 from hipflex.storage.db import Database
 from hipflex.storage.repository import Repository
@@ -33,6 +34,7 @@ class WebContext:
     clock_factory: Callable[[], Clock] | None = None
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     live: LiveRegistry = field(default_factory=LiveRegistry)
+    page_cache: PageCache = field(default_factory=PageCache)  # Today and History figures
 
     @property
     def repository(self) -> Repository:
