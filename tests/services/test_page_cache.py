@@ -4,8 +4,8 @@ time, nothing cached without a revision."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 
 import pytest
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from datetime import datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Engine
@@ -31,7 +31,7 @@ from hipflex.insights.trends import ExtensionPoint
 from hipflex.storage.tables import HoldRow, PainRatingRow, SessionRow
 
 _INFINITY = float("inf")
-_Query = TypeVar("_Query", bound=Select[Unpack[tuple[Any, ...]]])
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 class HistoryQueriesMixin:
