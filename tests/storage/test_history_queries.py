@@ -29,6 +29,7 @@ from hipflex.services.history import (
     CHART_WEEKS,
     history_page,
     page_count,
+    stats_for,
     today_summary,
 )
 from hipflex.storage.db import Database, open_database
@@ -144,6 +145,7 @@ def test_the_pages_equal_the_old_whole_history_computation(stored: tuple[Reposit
     old_stats = compute_stats(sessions, PROTOCOL, TODAY, tz, first_use=first_use)
     chart_start = TODAY - timedelta(days=7 * CHART_WEEKS - 1)
     assert page.stats == old_stats
+    assert stats_for(repository, PROTOCOL, TODAY, tz) == old_stats  # `hipflex stats`
     assert page.view.calendar == old_view.calendar
     assert len(page.view.calendar) == CALENDAR_WEEKS
     assert (page.view.days_done, page.view.weeks) == (old_view.days_done, old_view.weeks)

@@ -85,23 +85,18 @@ def load_history(
 
 
 def stats_for(
-    reader: HistoryReader,
+    reader: AggregateReader,
     protocol: StretchProtocol,
     today: date,
     tz: tzinfo,
     *,
     include_demo: bool = False,
 ) -> HistoryStats:
-    """``hipflex stats``: streaks need the whole history."""
-    history = load_history(reader, None, include_demo)
-    return compute_stats(
-        history.sessions,
-        protocol,
-        today,
-        tz,
-        first_use=history.first_use,
-        include_demo=include_demo,
-    )
+    """``hipflex stats``: the last month's records, the streak and pain means over the whole
+    history from storage's aggregates."""
+    sessions = reader.sessions_between(_utc_start(today - timedelta(days=STATS_DAYS)), None)
+    first_use = reader.first_session_started_at(include_demo)
+    return _stats(reader, sessions, protocol, today, tz, first_use, include_demo)
 
 
 def insights_for(
@@ -252,9 +247,7 @@ def today_summary(
 ) -> TodaySummary:
     """The Today page: today's sessions, the streak (over the whole history) and the last
     pain rating, loading only the last month's records."""
-    sessions = reader.sessions_between(_utc_start(today - timedelta(days=STATS_DAYS)), None)
-    first_use = reader.first_session_started_at(include_demo)
-    stats = _stats(reader, sessions, protocol, today, tz, first_use, include_demo)
+    stats = stats_for(reader, protocol, today, tz, include_demo=include_demo)
     last = reader.last_session_pain()
     last_pain = None
     if last is not None:
