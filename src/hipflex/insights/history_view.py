@@ -8,17 +8,18 @@ hip extension per side per camera session, and pain per date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
 from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import PainCheckInRecord, SessionRecord
+from hipflex.domain.summaries import SessionPain
 from hipflex.insights.dose import daily_seconds, week_dose
 from hipflex.insights.scope import counted_sessions, first_use_day, local_day
 from hipflex.insights.stats import completed_days
-from hipflex.insights.trends import extension_points
+from hipflex.insights.trends import ExtensionPoint, extension_points
 from hipflex.insights.weeks import Week, weeks_ending
 
 
@@ -144,9 +145,15 @@ def weekly_seconds(
 
 def hip_extension_series(sessions: Sequence[SessionRecord], tz: tzinfo) -> list[SidePoint]:
     """Per session and side, the largest hip extension any hold reached (camera holds only)."""
+    return side_points(extension_points(sessions), tz)
+
+
+def side_points(points: Iterable[ExtensionPoint], tz: tzinfo) -> list[SidePoint]:
+    """The chart's points of :func:`~hipflex.insights.trends.extension_points` (or of the
+    same maxima computed in SQL), with their local days."""
     return [
         SidePoint(point.at, local_day(point.at, tz), point.side, point.hip_extension_deg)
-        for point in extension_points(sessions)
+        for point in points
     ]
 
 
@@ -156,10 +163,20 @@ def pain_series(
     checkins: Sequence[PainCheckInRecord] = (),
 ) -> list[PainPoint]:
     """Sessions with a pain rating and the check-ins, by time, oldest first."""
-    points = [
-        PainPoint(s.started_at, local_day(s.started_at, tz), s.pain_before, s.pain_after)
+    rated = (
+        SessionPain(s.id, s.started_at, s.pain_before, s.pain_after)
         for s in sessions
         if s.pain_before is not None or s.pain_after is not None
+    )
+    return pain_points(rated, tz, checkins)
+
+
+def pain_points(
+    rated: Iterable[SessionPain], tz: tzinfo, checkins: Sequence[PainCheckInRecord] = ()
+) -> list[PainPoint]:
+    """Rated sessions (oldest first) and check-ins as points by time, oldest first."""
+    points = [
+        PainPoint(p.started_at, local_day(p.started_at, tz), p.before, p.after) for p in rated
     ]
     points += [PainPoint(c.recorded_at, c.day, None, None, c.value) for c in checkins]
     return sorted(points, key=lambda p: (p.day, p.at))
@@ -176,8 +193,15 @@ def history_view(
     include_demo: bool = False,
     calendar_weeks: int = 12,
     chart_weeks: int = 8,
+    hip_extension: Sequence[SidePoint] | None = None,
+    pain: Sequence[PainPoint] | None = None,
 ) -> HistoryView:
-    """Everything the History page shows, for ``sessions`` as of local day ``today``."""
+    """Everything the History page shows, for ``sessions`` as of local day ``today``.
+
+    ``sessions`` need cover only the calendar's weeks when the two longer series are passed:
+    ``hip_extension`` (:func:`side_points`) and ``pain`` (:func:`pain_points`), as computed
+    from storage's aggregates; without them they are computed from ``sessions``.
+    """
     counted = counted_sessions(sessions, include_demo)
     first_day = first_use_day(first_use, counted, tz)
     rows = calendar(counted, today, tz, calendar_weeks, first_day)
@@ -186,7 +210,9 @@ def history_view(
         calendar=rows,
         days_done=days_done,
         weeks=weekly_seconds(counted, protocol, today, tz, chart_weeks, first_day),
-        hip_extension=hip_extension_series(counted, tz),
-        pain=pain_series(counted, tz, checkins),
+        hip_extension=list(
+            hip_extension_series(counted, tz) if hip_extension is None else hip_extension
+        ),
+        pain=list(pain_series(counted, tz, checkins) if pain is None else pain),
         sides=protocol.sides,
     )

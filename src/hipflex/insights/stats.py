@@ -143,15 +143,19 @@ def compute_stats(
     *,
     first_use: datetime | None = None,
     include_demo: bool = False,
+    done_days: set[date] | None = None,
+    pain: PainSummary | None = None,
 ) -> HistoryStats:
     """Stats over ``sessions`` as of local day ``today`` in ``tz``; doses from ``protocol``.
 
     ``first_use`` is the first stored session's start (pass it when ``sessions`` is not the
-    whole history); demo sessions count only with ``include_demo``.
+    whole history); demo sessions count only with ``include_demo``. With ``sessions`` only the
+    last 30 days, pass the whole history's ``done_days`` (local days with a completed session,
+    for the streaks) and ``pain`` (the means), as storage computes them in SQL.
     """
     counted = counted_sessions(sessions, include_demo)
     first_day = first_use_day(first_use, counted, tz)
-    done = completed_days(counted, tz)
+    done = completed_days(counted, tz) if done_days is None else done_days
     week = week_ending(today)
     return HistoryStats(
         protocol_name=protocol.name,
@@ -165,7 +169,7 @@ def compute_stats(
         ),
         week_start=week.first_day,
         week=week_dose(daily_seconds(counted, protocol, tz), protocol, week, first_day).sides,
-        pain=pain_summary(counted),
+        pain=pain_summary(counted) if pain is None else pain,
         week_end=week.last_day,
     )
 

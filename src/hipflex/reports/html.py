@@ -16,7 +16,7 @@ from hipflex.reports.charts import (
     missing_data_lines,
     report_style,
 )
-from hipflex.reports.text import patient_line, protocol_line, window_line
+from hipflex.reports.text import note_excerpt, patient_line, protocol_line, window_line
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -38,7 +38,9 @@ def html_text(insights: Insights, generated_at: datetime, patient: str | None = 
                 f"<figcaption>{html.escape(CHART_TITLES[key])}: {alt}</figcaption></figure>"
             )
     summary = "".join(f"<li>{html.escape(s)}</li>" for s in insights.sentences)
-    notes = "".join(f"<li><b>{n.day:%d %b}</b> {html.escape(n.text)}</li>" for n in insights.notes)
+    notes = "".join(
+        f"<li><b>{n.day:%d %b}</b> {html.escape(note_excerpt(n.text))}</li>" for n in insights.notes
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>hipflex report {insights.first_day} – {insights.today}</title>

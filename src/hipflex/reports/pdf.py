@@ -22,7 +22,13 @@ from hipflex.reports.charts import (
     missing_data_lines,
     report_style,
 )
-from hipflex.reports.text import metadata, patient_line, protocol_line, window_line
+from hipflex.reports.text import (
+    metadata,
+    note_excerpt,
+    patient_line,
+    protocol_line,
+    window_line,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -95,7 +101,7 @@ def _second_page(insights: Insights) -> Figure:
     figure.text(LEFT_MARGIN, top - 0.02, "Notes", fontsize=12, weight="bold")
     if insights.notes:
         notes = "\n".join(
-            _wrap(f"{n.day:%d %b}: {n.text}", 100, indent="   ")
+            _wrap(f"{n.day:%d %b}: {note_excerpt(n.text)}", 100, indent="   ")
             for n in insights.notes[-NOTES_SHOWN:]
         )
         if len(insights.notes) > NOTES_SHOWN:

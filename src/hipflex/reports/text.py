@@ -8,6 +8,17 @@ from hipflex.insights.summary import Insights
 from hipflex.insights.wording import plural
 
 BLANK_NAME = "_" * 32  # a line to write the name on by hand
+# A note contributes at most this many characters to a report (about three lines of the
+# PDF); a longer one ends in "…". The history and its export keep the whole text: a report
+# is a summary, and a 5 MB imported note once took minutes to lay out.
+NOTE_REPORT_CHARS = 300
+
+
+def note_excerpt(text: str, limit: int = NOTE_REPORT_CHARS) -> str:
+    """``text`` as a report shows it: at most ``limit`` characters, "…" last when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def patient_line(patient: str | None) -> str:

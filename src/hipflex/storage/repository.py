@@ -35,6 +35,7 @@ from hipflex.domain.records import (
 )
 from hipflex.storage.checkins import CheckInsMixin, import_checkins
 from hipflex.storage.corrections import CorrectionsMixin
+from hipflex.storage.history_queries import HistoryQueriesMixin
 from hipflex.storage.processes import process_is_alive, this_host
 from hipflex.storage.tables import HoldRow, NoteRow, PainRatingRow, SessionRow
 
@@ -89,11 +90,12 @@ class ImportCounts:
         return sum(self.added.values())
 
 
-class Repository(CorrectionsMixin, CheckInsMixin):
+class Repository(CorrectionsMixin, CheckInsMixin, HistoryQueriesMixin):
     """The history, over an engine opened by :func:`hipflex.storage.db.open_database`.
 
-    Corrections (edit, delete, undo) and pain check-ins live in their own modules
-    (``storage/corrections.py``, ``storage/checkins.py``). Reads never return a deleted session.
+    Corrections (edit, delete, undo), pain check-ins and the aggregate reads of figures live
+    in their own modules (``storage/corrections.py``, ``storage/checkins.py``,
+    ``storage/history_queries.py``). Reads never return a deleted session.
     """
 
     def __init__(self, engine: Engine) -> None:

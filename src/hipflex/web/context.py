@@ -16,6 +16,7 @@ from hipflex.services.guided_session import (
     SessionRequest,
     resolve_protocol,
 )
+from hipflex.services.page_cache import PageCache
 from hipflex.settings import UserSettings, load_settings, save_settings
 from hipflex.storage.db import Database
 from hipflex.storage.repository import Repository
@@ -41,6 +42,7 @@ class WebContext:
     clock_factory: Callable[[], Clock] | None = None
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     live: LiveRegistry = field(default_factory=LiveRegistry)
+    page_cache: PageCache = field(default_factory=PageCache)  # Today and History figures
 
     @property
     def repository(self) -> Repository:

@@ -92,3 +92,51 @@ def test_history_page_at_desktop_and_phone_size(
         assert "No camera sessions yet" in body
     assert errors == []
     page.close()
+
+
+def test_paging_through_sessions_at_desktop_and_phone_size(
+    browser: Any,
+    start_server: Callable[..., RunningServer],
+    artifacts: Path,
+    tmp_path: Path,
+) -> None:
+    """45 sessions: the list shows 20, "Older →" and "← Newer" move between pages, and a long
+    imported note (cut with "…") never makes the page wider than the screen."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    now = datetime.now(UTC).replace(microsecond=0)
+    long_note = "unbrokenword" * 400 + " and more words " * 200
+    sessions = [
+        synthetic_session(
+            now - timedelta(days=back, hours=2), note=long_note if back == 0 else None
+        )
+        for back in range(45)
+    ]
+    with open_database(data_dir) as database:
+        database.repository.import_sessions(sessions)
+    server = start_server(data_dir=data_dir)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors = watch_errors(page)
+    for width, height, name in ((1280, 800, "desktop"), (390, 844, "phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{server.url}/history")
+        assert "1–20 of 45" in page.inner_text("#sessions-range")
+        assert page.locator("li.session-item").count() == 20
+        assert page.locator("p.note").first.inner_text().endswith("…")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.click("a.pager-older")
+        page.wait_for_url("**/history?page=2#recent-title")
+        assert "21–40 of 45" in page.inner_text("#sessions-range")
+        page.locator("nav.pager").screenshot(path=artifacts / f"history-pager-{name}.png")
+        page.screenshot(path=artifacts / f"history-page2-{name}.png", full_page=True)
+        page.click("a.pager-older")
+        page.wait_for_url("**/history?page=3#recent-title")
+        assert page.locator("li.session-item").count() == 5
+        assert page.locator("a.pager-older").count() == 0
+        page.click("a.pager-newer")
+        page.wait_for_url("**/history?page=2#recent-title")
+        assert "21–40 of 45" in page.inner_text("#sessions-range")
+        box = page.locator("a.pager-newer").bounding_box()
+        assert box is not None and box["height"] >= 44  # a finger-sized target
+    assert errors == []
+    page.close()

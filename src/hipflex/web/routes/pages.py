@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, tzinfo
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hipflex.domain.protocol import NAME_PATTERN, Protocol
-from hipflex.domain.records import PAIN_MAX, PAIN_MIN, SessionRecord
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN
 from hipflex.errors import HipflexError
-from hipflex.insights.stats import compute_stats
 from hipflex.protocols.loader import discover
 from hipflex.reminders.timezones import resolve_timezone
 from hipflex.services.history import history_page as load_history_page
+from hipflex.services.history import today_summary
 from hipflex.settings import (
     ReminderSettings,
     SettingsError,
@@ -30,19 +30,22 @@ from hipflex.web.templating import FIGURES, render, web_context
 
 router = APIRouter()
 Context = Annotated[WebContext, Depends(web_context)]
-HISTORY_DAYS = 400  # enough for the calendar, the charts and a long streak
+# A note on the History page is shown up to this many characters (the most the app itself
+# takes, api.MAX_NOTE_CHARS); a longer imported one ends in "…" (the export keeps it whole).
+NOTE_SHOWN_CHARS = 2000
 
 
-def _today(context: WebContext) -> tuple[date, tzinfo]:
-    """Today's date and this computer's time zone, by the app's clock."""
-    now = context.clock.now().astimezone()
-    assert now.tzinfo is not None
-    return now.date(), now.tzinfo
+def _person_day(context: WebContext, settings: UserSettings) -> tuple[tzinfo, date]:
+    """The person's time zone (the settings', else the computer's) and their today by the
+    app's clock: the same days as `hipflex stats` and `insights`."""
+    tz = resolve_timezone(settings.reminders.timezone)
+    return tz, context.clock.now().astimezone(tz).date()
 
 
-def _recent(context: WebContext, today: date, tz: tzinfo) -> list[SessionRecord]:
-    start = datetime.combine(today - timedelta(days=HISTORY_DAYS), datetime.min.time(), tz)
-    return context.repository.sessions_between(start, None)
+def _cache_key(
+    kind: str, protocol: Protocol, tz: tzinfo, today: date, *extra: object
+) -> tuple[object, ...]:
+    return (kind, protocol.model_dump_json(), str(tz), today, *extra)
 
 
 def _protocols(context: WebContext) -> list[Protocol]:
@@ -62,27 +65,28 @@ def _default_protocol(context: WebContext, settings: UserSettings) -> tuple[Prot
 def today_page(request: Request, context: Context) -> HTMLResponse:
     settings = context.settings()
     protocol, problem = _default_protocol(context, settings)
-    today, tz = _today(context)
-    sessions = _recent(context, today, tz)
-    stats = compute_stats(sessions, protocol, today, tz)
-    rated = [s for s in sessions if s.pain_after is not None or s.pain_before is not None]
-    last_pain = None
-    if rated:
-        latest = max(rated, key=lambda s: s.started_at)
-        value = latest.pain_after if latest.pain_after is not None else latest.pain_before
-        moment = "after" if latest.pain_after is not None else "before"
-        last_pain = {"value": value, "moment": moment, "day": latest.started_at.astimezone(tz)}
-    return render(
-        request,
-        "today.html",
-        protocol=protocol,
-        problem=problem,
-        stats=stats,
-        done_today=stats.today.completed_sessions > 0,
-        last_pain=last_pain,
-        figure=FIGURES.get(protocol.position.value, "kneeling"),
-        side=protocol.sides[0].value,
-    )
+    tz, today = _person_day(context, settings)
+    repository = context.repository
+
+    def compute() -> bytes:
+        summary = today_summary(repository, protocol, today, tz)
+        return bytes(
+            render(
+                request,
+                "today.html",
+                protocol=protocol,
+                problem=problem,
+                stats=summary.stats,
+                done_today=summary.stats.today.completed_sessions > 0,
+                last_pain=summary.last_pain,
+                tz=tz,
+                figure=FIGURES.get(protocol.position.value, "kneeling"),
+                side=protocol.sides[0].value,
+            ).body
+        )
+
+    key = _cache_key("today", protocol, tz, today, problem)
+    return HTMLResponse(context.page_cache.get(key, repository.history_revision(), compute))
 
 
 @router.get("/session", response_class=HTMLResponse)
@@ -110,26 +114,41 @@ def session_page(request: Request, context: Context, protocol: str | None = None
 
 
 @router.get("/history", response_class=HTMLResponse)
-def history_page(request: Request, context: Context) -> HTMLResponse:
+def history_page(
+    request: Request, context: Context, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+) -> HTMLResponse:
     settings = context.settings()
     protocol, _ = _default_protocol(context, settings)
-    tz = resolve_timezone(settings.reminders.timezone)  # the same days as `hipflex insights`
-    today = context.clock.now().astimezone(tz).date()
-    page = load_history_page(context.repository, protocol, today, tz)
-    view = page.view
-    return render(
-        request,
-        "history.html",
-        protocol=protocol,
-        view=view,
-        insights=page.insights,
-        stats=page.stats,
-        weekly_chart=charts.weekly_dose_chart(view.weeks, view.sides),
-        hip_chart=charts.hip_extension_chart(view.hip_extension, today),
-        pain_chart=charts.pain_chart(view.pain, today),
-        recent=page.recent,
-        tz=tz,
-    )
+    tz, today = _person_day(context, settings)
+    repository = context.repository
+
+    def compute() -> bytes:
+        loaded = load_history_page(repository, protocol, today, tz, page=page)
+        view = loaded.view
+        return bytes(
+            render(
+                request,
+                "history.html",
+                protocol=protocol,
+                view=view,
+                insights=loaded.insights,
+                stats=loaded.stats,
+                weekly_chart=charts.weekly_dose_chart(view.weeks, view.sides),
+                hip_chart=charts.hip_extension_chart(view.hip_extension, today),
+                pain_chart=charts.pain_chart(view.pain, today),
+                recent=loaded.recent,
+                listing=loaded,
+                note_chars=NOTE_SHOWN_CHARS,
+                tz=tz,
+            ).body
+        )
+
+    key = _cache_key("history", protocol, tz, today, page)
+    try:
+        body = context.page_cache.get(key, repository.history_revision(), compute)
+    except ValueError as exc:  # a page past the last (the list got shorter, or a typo)
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    return HTMLResponse(body)
 
 
 @router.get("/protocols", response_class=HTMLResponse)
