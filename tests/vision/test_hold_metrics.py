@@ -63,4 +63,4 @@ def test_a_hold_on_the_wrong_knee_counts_nothing_and_stores_no_angle() -> None:
     assert result.good_form_s == 0
     assert result.max_hip_extension_deg is None and result.median_hip_extension_deg is None
     assert result.faults_s["wrong_knee"] > 4.0
-    assert recorder.summary()["hip_extension_max_deg"] is None
+    assert recorder.summary().hip_extension_max_deg is None
