@@ -33,7 +33,14 @@ def _register_commands() -> None:
     # Commands added by later work register themselves the same way when present.
     import importlib
 
-    for name in ("history_cmd", "analyze_cmd", "serve_cmd", "remind_cmd", "insights_cmd"):
+    for name in (
+        "history_cmd",
+        "analyze_cmd",
+        "serve_cmd",
+        "remind_cmd",
+        "insights_cmd",
+        "clinic_cmd",
+    ):
         try:
             module = importlib.import_module(f"hipflex.cli.{name}")
         except ModuleNotFoundError as exc:

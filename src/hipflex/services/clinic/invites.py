@@ -159,8 +159,13 @@ class Invites:
             tx.accounts.revoke_invite(invite.id, now)
             tx.audit.record(actor.clinic_id, now, actor.id, AuditAction.REVOKE, "invite")
 
-    def preview(self, token: str, *, address: str, now: datetime) -> InvitePreview:
-        """The invite behind ``token`` if it can still be used; ``AuthFailed`` otherwise."""
+    def preview(
+        self, token: str, *, address: str, now: datetime, count_failure: bool = True
+    ) -> InvitePreview:
+        """The invite behind ``token`` if it can still be used; ``AuthFailed`` otherwise.
+
+        A redemption attempt counts a failure towards the lock-out; merely showing the invite
+        page (a GET, which changes nothing) does not."""
         key = f"invite:address:{address}"
         with self.store.transaction() as tx:
             throttle.check_not_locked(tx.accounts, [key], now)
@@ -168,7 +173,8 @@ class Invites:
             clinic = tx.accounts.clinic(invite.clinic_id) if invite else None
             if invite is not None and clinic is not None and invite.usable(now):
                 return InvitePreview(invite, clinic)
-            throttle.record_failure(tx.accounts, key, throttle.INVITE_LIMIT, now)
+            if count_failure:
+                throttle.record_failure(tx.accounts, key, throttle.INVITE_LIMIT, now)
         raise AuthFailed(BAD_INVITE)
 
     def redeem(

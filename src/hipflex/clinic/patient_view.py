@@ -1,0 +1,48 @@
+"""The patient page's charts: the home History page's views and charts over clinic data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+from markupsafe import Markup
+
+from hipflex.domain.protocol import Protocol
+from hipflex.insights.history_view import HistoryView, history_view
+from hipflex.protocols.loader import DEFAULT_PROTOCOL
+from hipflex.services.clinic.dashboard import PatientDetail
+from hipflex.services.clinic.prescriptions import shipped_protocols
+from hipflex.web import charts
+
+
+@dataclass(frozen=True)
+class PatientCharts:
+    view: HistoryView
+    weekly: Markup
+    hip: Markup
+    pain: Markup
+
+
+def dose_protocol(detail: PatientDetail) -> Protocol:
+    """The protocol whose weekly dose the charts draw: the prescription's, with every session
+    of the day counted (the home app has one session a day, a prescription may ask for more).
+
+    ``model_copy`` skips validation on purpose: reps × times per day may pass the per-session
+    limit of 20, and this copy only feeds the weekly-dose line.
+    """
+    current = detail.prescriptions[0] if detail.prescriptions else None
+    if current is None:
+        return next(p for p in shipped_protocols() if p.name == DEFAULT_PROTOCOL)
+    return current.protocol.model_copy(
+        update={"reps": current.dose.reps * current.dose.times_per_day}
+    )
+
+
+def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCharts:
+    view = history_view(detail.sessions, dose_protocol(detail), today, tz)
+    return PatientCharts(
+        view=view,
+        weekly=charts.weekly_dose_chart(view.weeks, view.sides),
+        hip=charts.hip_extension_chart(view.hip_extension, view.sides),
+        pain=charts.pain_chart(view.pain),
+    )
