@@ -21,6 +21,8 @@ templates.env.autoescape = True
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 templates.env.filters["percent"] = percent
+# Jinja's "capitalize" lower-cases the rest (names, "CSRF"); this only raises the first letter.
+templates.env.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
 
 NAV = {
     Role.ADMIN: [("/admin", "Staff"), ("/admin/audit", "Audit log"), ("/account", "Account")],

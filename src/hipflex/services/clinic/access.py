@@ -22,7 +22,8 @@ NO_SUCH_PATIENT = "no such patient"
 def require_role(account: Account, *roles: Role) -> None:
     if account.role not in roles:
         allowed = " or ".join(role.value for role in roles)
-        raise Forbidden(f"this needs a {allowed} account")
+        article = "an" if allowed[0] in "aeiou" else "a"
+        raise Forbidden(f"this needs {article} {allowed} account")
 
 
 def patient_for(tx: Transaction, actor: Account, patient_id: str) -> Account:
