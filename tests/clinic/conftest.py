@@ -14,11 +14,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from tests.pg import PostgresServer
 
 from hipflex.clinic.app import create_clinic_app
 from hipflex.domain.clock import FakeClock
 from hipflex.storage.clinic.database import create_clinic_engine, migrate
-from tests.pg import PostgresServer
 
 PUBLIC_URL = "https://clinic.test"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday

@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Route
-
 from tests.clinic.conftest import T0, ClinicWorld, Person, new_client, session_body
 
 ADMINS = frozenset({"admin_a", "admin_b"})
@@ -182,10 +181,14 @@ def body_for(method: str, path: str) -> dict[str, Any]:
         "/patients/{patient_id}/alerts": {"pain_after_threshold": "6", "inactive_days": "4"},
         "/protocols": {"toml": "not = [valid"},
         "/patients/{patient_id}/prescriptions": {
-            "protocol_name": "kneeling-hip-flexor", "hold_s": "30", "reps": "3",
-            "sides": ["right", "left"], "times_per_day": "1", "days_per_week": "7",
+            "protocol_name": "kneeling-hip-flexor",
+            "hold_s": "30",
+            "reps": "3",
+            "sides": ["right", "left"],
+            "times_per_day": "1",
+            "days_per_week": "7",
             "start_date": T0.date().isoformat(),
-        },  # fmt: skip
+        },
     }
     return {"data": forms.get(path, {})}
 
@@ -236,7 +239,9 @@ def test_route_refuses_or_serves(
 
 def test_patient_ids_of_another_clinic_are_not_found(scene: Scene) -> None:
     """Not 403: the id's existence is not confirmed to someone outside its clinic."""
-    response = scene.people["clinician_b"].client.get(f"/api/v1/patients/{scene.params['patient_id']}")
+    response = scene.people["clinician_b"].client.get(
+        f"/api/v1/patients/{scene.params['patient_id']}"
+    )
     assert response.status_code == 404
     response = scene.people["clinician_b"].client.get(f"/patients/{scene.params['patient_id']}")
     assert response.status_code == 404

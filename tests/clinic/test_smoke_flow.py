@@ -7,7 +7,9 @@ from collections.abc import Callable
 from tests.clinic.conftest import ClinicWorld
 
 
-def test_world_builds_and_roles_land_on_their_home(world_factory: Callable[[str], ClinicWorld]) -> None:
+def test_world_builds_and_roles_land_on_their_home(
+    world_factory: Callable[[str], ClinicWorld],
+) -> None:
     world = world_factory("smoke")
     assert world.admin.client.get("/").headers["location"] == "/admin"
     assert world.clinician.client.get("/").headers["location"] == "/dashboard"

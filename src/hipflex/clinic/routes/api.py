@@ -27,6 +27,7 @@ from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.patient_data import CheckinIn, SessionIn
 from hipflex.services.clinic.prescriptions import PrescriptionRequest
 from hipflex.storage.clinic.database import schema_state
+from hipflex.web.security import SAFE_METHODS
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -41,10 +42,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # Documented for the OpenAPI schema; the checks themselves are in ``api_principal``.
 _bearer = HTTPBearer(auto_error=False, description="A patient device's token.")
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="A browser session.")
+
+
+async def _csrf_before_body(request: Request) -> None:
+    """State changes: the caller and their CSRF token are checked before the body is
+    validated, so a forged request learns nothing from validation errors."""
+    if request.method in SAFE_METHODS:
+        return
+    await check_csrf(request, api_principal(request))
+
+
 router = APIRouter(
     prefix="/api/v1",
     responses=ERRORS,
-    dependencies=[Depends(_bearer), Depends(_cookie)],
+    dependencies=[Depends(_bearer), Depends(_cookie), Depends(_csrf_before_body)],
     tags=["clinic"],
 )
 Context = Annotated[ClinicContext, Depends(clinic_context)]
@@ -94,7 +105,6 @@ async def post_session(
     request: Request, response: Response, session: SessionIn, caller: Caller, context: Context
 ) -> SessionStored:
     """Store a session the patient did. Idempotent: the same ``id`` twice stores it once."""
-    await check_csrf(request, caller)
     stored, created = context.patient_data.submit_session(caller, session, context.now())
     if not created:
         response.status_code = 200
@@ -106,7 +116,6 @@ async def post_checkin(
     request: Request, checkin: CheckinIn, caller: Caller, context: Context
 ) -> CheckinOut:
     """A pain rating on a day without a session."""
-    await check_csrf(request, caller)
     now = context.now()
     today = context.dashboard.today(caller, now)
     return CheckinOut.of(context.patient_data.add_checkin(caller, checkin, today, now))
@@ -160,7 +169,6 @@ async def post_prescription(
     request: Request, patient_id: str, body: PrescriptionIn, caller: Caller, context: Context
 ) -> PrescriptionOut:
     """A new version of the patient's prescription (the old ones stay in the history)."""
-    await check_csrf(request, caller)
     prescription = context.prescriptions.prescribe(
         caller,
         patient_id,
