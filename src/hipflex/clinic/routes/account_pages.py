@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hipflex.clinic.auth import (
+    PRE_LOGIN_CSRF_COOKIE,
     check_csrf,
     clear_session_cookie,
     client_address,
@@ -21,7 +22,13 @@ from hipflex.clinic.forms import form_text
 from hipflex.clinic.templating import render
 from hipflex.domain.clinic import Role
 from hipflex.services.clinic.accounts import Principal
-from hipflex.services.clinic.errors import AuthFailed, ClinicError, Conflict, InvalidInput
+from hipflex.services.clinic.errors import (
+    AuthFailed,
+    ClinicError,
+    Conflict,
+    InvalidInput,
+    RateLimited,
+)
 
 router = APIRouter(include_in_schema=False)
 Context = Annotated[ClinicContext, Depends(clinic_context)]
@@ -78,17 +85,19 @@ async def login(request: Request, context: Context) -> Response:
             now=context.now(),
         )
     except ClinicError as exc:
-        token = request.cookies.get("__Host-hipflex-csrf", "")
-        return render(
+        page = render(
             request,
             "login.html",
             None,
             status_code=exc.status,
-            csrf_token=token,
+            csrf_token=request.cookies.get(PRE_LOGIN_CSRF_COOKIE, ""),
             next=next_,
             email=email,
             errors=[exc.message],
         )
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(exc.retry_after_s)
+        return page
     # A new session id at every login (rotation); any session the browser had is ended.
     old = current_principal(request)
     if old is not None and old.login is not None:
@@ -152,7 +161,7 @@ async def redeem_invite(request: Request, token: str, context: Context) -> Respo
             "invite.html",
             None,
             status_code=exc.status,
-            csrf_token=request.cookies.get("__Host-hipflex-csrf", ""),
+            csrf_token=request.cookies.get(PRE_LOGIN_CSRF_COOKIE, ""),
             preview=preview,
             errors=problems,
             values=values,
