@@ -19,6 +19,7 @@ from hipflex import __version__
 from hipflex.clinic.auth import LoginRequired, current_principal
 from hipflex.clinic.context import ClinicContext
 from hipflex.clinic.routes.account_pages import router as account_router
+from hipflex.clinic.routes.api import health_router
 from hipflex.clinic.routes.api import router as api_router
 from hipflex.clinic.routes.patient_pages import router as patient_router
 from hipflex.clinic.routes.staff_pages import router as staff_router
@@ -69,6 +70,7 @@ def create_clinic_app(engine: Engine, public_url: str, *, clock: Clock | None = 
     app.include_router(account_router)
     app.include_router(staff_router)
     app.include_router(patient_router)
+    app.include_router(health_router)
     app.include_router(api_router)
     _add_error_handlers(app)
     return app

@@ -63,7 +63,11 @@ Caller = Annotated[Principal, Depends(api_principal)]
 Days = Annotated[int, Query(ge=1, le=400, description="How many days back.")]
 
 
-@router.get("/health", dependencies=[], responses={503: ERRORS[503]})
+# Health has no caller: a router of its own, without the security dependencies.
+health_router = APIRouter(prefix="/api/v1", tags=["clinic"])
+
+
+@health_router.get("/health", responses={503: ERRORS[503]})
 def health(context: Context) -> dict[str, str]:
     """200 when the database answers and its schema is this version's."""
     state = schema_state(context.store.engine)
