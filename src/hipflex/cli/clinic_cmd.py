@@ -109,16 +109,16 @@ def init(
     engine = _engine(database_url)
     try:
         from hipflex.services.clinic.errors import ClinicError
-        from hipflex.services.clinic.invites import Invites
+        from hipflex.services.clinic.invites import Invites, check_zone
         from hipflex.storage.clinic.database import migrate
         from hipflex.storage.clinic.store import ClinicStore
 
         url = _public_url(public_url)
-        state = migrate(engine)
+        zone = timezone or _local_zone_name()
         try:
-            clinic, new = Invites(ClinicStore(engine)).create_clinic(
-                name, timezone or _local_zone_name(), _now()
-            )
+            check_zone(zone)  # before anything is written
+            state = migrate(engine)
+            clinic, new = Invites(ClinicStore(engine)).create_clinic(name, zone, _now())
         except ClinicError as exc:
             raise HipflexError(exc.message) from None
     except ImportError as exc:

@@ -52,6 +52,13 @@ def check_name(name: str, what: str = "name") -> str:
     return name
 
 
+def check_zone(timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput([f"time zone: unknown zone {timezone!r} (e.g. Europe/Berlin)"]) from None
+
+
 class Invites:
     def __init__(self, store: ClinicStore) -> None:
         self.store = store
