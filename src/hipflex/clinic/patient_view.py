@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
 
 from markupsafe import Markup
 
 from hipflex.domain.protocol import Protocol
 from hipflex.insights.history_view import HistoryView, history_view
+from hipflex.insights.stats import local_day
 from hipflex.protocols.loader import DEFAULT_PROTOCOL
 from hipflex.services.clinic.dashboard import PatientDetail
 from hipflex.services.clinic.prescriptions import shipped_protocols
@@ -38,8 +39,25 @@ def dose_protocol(detail: PatientDetail) -> Protocol:
     )
 
 
+def chart_weeks(detail: PatientDetail, today: date, tz: tzinfo, most: int = 8) -> int:
+    """Weeks to chart: from the week care began (first prescription or session), so a new
+    patient's chart is not a row of empty weeks under a dose nobody had prescribed yet."""
+    starts = [p.start_date for p in detail.prescriptions]
+    starts += [local_day(s.started_at, tz) for s in detail.sessions]
+    first = min(starts, default=today)
+    first_monday = first - timedelta(days=first.weekday())
+    this_monday = today - timedelta(days=today.weekday())
+    return max(1, min(most, (this_monday - first_monday).days // 7 + 1))
+
+
 def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCharts:
-    view = history_view(detail.sessions, dose_protocol(detail), today, tz)
+    view = history_view(
+        detail.sessions,
+        dose_protocol(detail),
+        today,
+        tz,
+        chart_weeks=chart_weeks(detail, today, tz),
+    )
     return PatientCharts(
         view=view,
         weekly=charts.weekly_dose_chart(view.weeks, view.sides),

@@ -78,8 +78,10 @@ class ClinicSecurityMiddleware:
             (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
-            # Invite links carry their token in the path: never send it on as a Referer.
-            (b"referrer-policy", b"no-referrer"),
+            # Invite links carry their token in the path: never send it to another site.
+            # Not "no-referrer": with it Chromium sends "Origin: null" on our own form posts,
+            # which the Origin check above must refuse.
+            (b"referrer-policy", b"same-origin"),
             (b"cross-origin-opener-policy", b"same-origin"),
             (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
         ]
