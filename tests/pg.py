@@ -61,9 +61,7 @@ class PostgresServer:
         return self.root / "data"
 
     def url(self, database: str = "postgres") -> str:
-        return (
-            f"postgresql+psycopg://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/{database}"
-        )
+        return f"postgresql+psycopg://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/{database}"
 
     def dsn(self, database: str = "postgres") -> str:
         """A libpq connection string (for psycopg directly)."""
