@@ -290,3 +290,39 @@ def test_invite_expires_after_seven_days(
     assert "expired" in page.text
     # Staff sessions ended on their own after 12 idle hours.
     assert world.clinician.client.get("/dashboard").status_code == 303
+
+
+def test_invite_redemption_is_rate_limited_per_address(
+    app: FastAPI, world_factory: Callable[[str], ClinicWorld], clock: FakeClock
+) -> None:
+    world = world_factory("guess")
+    good = create_invite(world.clinician, "patient", "Real")
+    guesser = new_client(app)
+    csrf = csrf_of(guesser.get("/login").text)
+    for attempt in range(10):
+        response = guesser.post(
+            f"/invite/guess-{attempt}",
+            data={
+                "csrf_token": csrf,
+                "email": "g@x.test",
+                "display_name": "G",
+                "password": PASSWORD,
+            },
+        )
+        assert response.status_code == 401
+    locked = guesser.get(f"/invite/{good}")
+    assert locked.status_code == 429
+    assert "too many failed attempts" in locked.text.lower()
+    clock.advance(16 * 60)
+    assert guesser.get(f"/invite/{good}").status_code == 200
+
+
+def test_a_post_with_origin_null_is_refused(world: ClinicWorld) -> None:
+    """What Chromium sends under Referrer-Policy: no-referrer; the clinic sends same-origin."""
+    response = world.clinician.client.post(
+        "/invites",
+        data={"csrf_token": world.clinician.csrf, "role": "patient", "display_name": "X"},
+        headers={"origin": "null"},
+    )
+    assert response.status_code == 403
+    assert world.clinician.client.get("/dashboard").headers["referrer-policy"] == "same-origin"
