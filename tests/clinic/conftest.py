@@ -19,6 +19,7 @@ from tests.pg import PostgresServer
 from hipflex.clinic.app import create_clinic_app
 from hipflex.domain.clock import FakeClock
 from hipflex.storage.clinic.database import create_clinic_engine, migrate
+from hipflex.storage.clinic.store import ClinicStore
 
 PUBLIC_URL = "https://clinic.test"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -78,7 +79,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="module")
 def app(clinic_engine: Engine, clock: FakeClock) -> FastAPI:
-    return create_clinic_app(clinic_engine, PUBLIC_URL, clock=clock)
+    return create_clinic_app(ClinicStore(clinic_engine), PUBLIC_URL, clock=clock)
 
 
 def new_client(app: FastAPI) -> TestClient:

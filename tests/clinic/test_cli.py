@@ -14,6 +14,7 @@ from tests.pg import PostgresServer
 from hipflex.cli.app import main
 from hipflex.clinic.app import create_clinic_app
 from hipflex.storage.clinic.database import create_clinic_engine
+from hipflex.storage.clinic.store import ClinicStore
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_init_prints_a_one_time_admin_invite_that_works(
     link = re.search(r"https://physio\.example\.org/invite/(\S+)", out)
     assert link, out
     engine = create_clinic_engine(database_url)
-    app = create_clinic_app(engine, "https://physio.example.org")
+    app = create_clinic_app(ClinicStore(engine), "https://physio.example.org")
     client = TestClient(app, base_url="https://physio.example.org", follow_redirects=False)
     page = client.get(f"/invite/{link.group(1)}")
     assert page.status_code == 200 and "as <strong>admin</strong>" in page.text

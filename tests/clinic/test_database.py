@@ -27,6 +27,7 @@ from hipflex.storage.clinic.database import (
     migrate,
     schema_state,
 )
+from hipflex.storage.clinic.store import ClinicStore
 
 
 @pytest.fixture
@@ -130,7 +131,7 @@ def test_unreachable_database_gives_a_clear_error(postgres_server: PostgresServe
     engine = create_clinic_engine(f"postgresql://nobody:pw@127.0.0.1:{_closed_port()}/none")
     with pytest.raises(DatabaseUnavailable, match="cannot reach"):
         check_ready(engine)
-    app = create_clinic_app(engine, PUBLIC_URL, clock=FakeClock(T0))
+    app = create_clinic_app(ClinicStore(engine), PUBLIC_URL, clock=FakeClock(T0))
     client = new_client(app)
     assert client.get("/login").status_code == 200  # no database needed to show the form
     api = client.get("/api/v1/me", headers={"authorization": "Bearer whatever"})
@@ -150,7 +151,7 @@ def killer_app(
 ) -> Iterator[tuple[FastAPI, Engine, str]]:
     name = postgres_server.create_database("killer", template=clinic_template)
     engine = create_clinic_engine(postgres_server.url(name))
-    yield create_clinic_app(engine, PUBLIC_URL, clock=FakeClock(T0)), engine, name
+    yield create_clinic_app(ClinicStore(engine), PUBLIC_URL, clock=FakeClock(T0)), engine, name
     engine.dispose()
     postgres_server.drop_database(name)
 

@@ -198,6 +198,7 @@ def serve(
 
         from hipflex.clinic.app import create_clinic_app
         from hipflex.storage.clinic.database import check_ready
+        from hipflex.storage.clinic.store import ClinicStore
     except ImportError as exc:
         engine.dispose()
         raise _missing_extra(exc) from None
@@ -207,7 +208,7 @@ def serve(
     except HipflexError:
         engine.dispose()
         raise
-    app = create_clinic_app(engine, url)
+    app = create_clinic_app(ClinicStore(engine), url)
     typer.echo(f"hipflex clinic listening on http://{host}:{port}/ for {url}  (Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(

@@ -1,4 +1,4 @@
-"""The clinic server's app factory: ``create_clinic_app(url, public_url)``, ready for uvicorn."""
+"""The clinic server's app factory: ``create_clinic_app(store, public_url)``, ready for uvicorn."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hipflex import __version__
@@ -37,14 +35,15 @@ UNAVAILABLE = (
 )
 
 
-def create_clinic_app(engine: Engine, public_url: str, *, clock: Clock | None = None) -> FastAPI:
-    """The clinic web app over ``engine`` (a migrated clinic database).
+def create_clinic_app(
+    store: ClinicStore, public_url: str, *, clock: Clock | None = None
+) -> FastAPI:
+    """The clinic web app over ``store`` (a migrated clinic database; closed at shutdown).
 
     ``public_url`` is the address people use (``https://clinic.example.org``): only requests
     for its host are served, state changes must come from its origin, and invite links use
     it. ``clock`` replaces the wall clock (tests).
     """
-    store = ClinicStore(engine)
     context = ClinicContext.build(store, clock or SystemClock(), public_url)
 
     @asynccontextmanager
@@ -112,18 +111,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, _exc: Exception) -> Response:
         return _unavailable(request)
 
-    @app.exception_handler(DBAPIError)
-    async def database_error(request: Request, exc: Exception) -> Response:
-        # Connection-level failures outside a store transaction (e.g. while authenticating).
-        assert isinstance(exc, DBAPIError)
-        if exc.connection_invalidated or type(exc.orig).__name__ in (
-            "OperationalError",
-            "AdminShutdown",
-            "CannotConnectNow",
-        ):
-            return _unavailable(request)
-        raise exc
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -165,7 +152,7 @@ def _error_page(
     if look_up_principal:
         try:
             principal = current_principal(request)
-        except (DatabaseUnavailable, DBAPIError):
+        except DatabaseUnavailable:
             principal = None
     response = render(
         request, "error.html", principal, status_code=status, status=status, message=message

@@ -21,6 +21,7 @@ from tests.web.browser.conftest import (  # noqa: F401  (fixtures shared with th
 )
 
 from hipflex.clinic.app import create_clinic_app
+from hipflex.storage.clinic.store import ClinicStore
 
 
 @dataclass
@@ -34,7 +35,7 @@ class ClinicServer:
 def clinic_server(clinic_engine: Engine) -> Iterator[ClinicServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_clinic_app(clinic_engine, url)
+    app = create_clinic_app(ClinicStore(clinic_engine), url)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -120,9 +120,12 @@ def _current(connection: Connection) -> str | None:
 
 def schema_state(engine: Engine) -> SchemaState:
     """Where the database's schema stands; raises ``DatabaseError`` for a foreign one."""
-    with _connect(engine) as connection:
-        current = _current(connection)
-        _check_known(connection, current, location(engine))
+    try:
+        with _connect(engine) as connection:
+            current = _current(connection)
+            _check_known(connection, current, location(engine))
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(f"the clinic database failed: {reason(exc)}") from None
     return SchemaState(current=current, head=head_revision())
 
 
@@ -157,15 +160,21 @@ def _table_names() -> list[str]:
 def migrate(engine: Engine, revision: str = "head") -> SchemaState:
     """Upgrade (or, for tests and repairs, downgrade) the schema to ``revision``, in one
     transaction under an advisory lock: a failed migration leaves the schema as it was."""
-    with _connect(engine) as connection, connection.begin():
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-        current = _current(connection)
-        _check_known(connection, current, location(engine))
-        config = _config(connection)
-        if revision == "base" or _is_older(revision, current):
-            command.downgrade(config, revision)
-        else:
-            command.upgrade(config, revision)
+    try:
+        with _connect(engine) as connection, connection.begin():
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            current = _current(connection)
+            _check_known(connection, current, location(engine))
+            config = _config(connection)
+            if revision == "base" or _is_older(revision, current):
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
+    except DBAPIError as exc:
+        raise DatabaseError(
+            f"migrating {location(engine)} failed, nothing was changed: {reason(exc)}",
+            hint="does the URL's user own the database (it must create tables)?",
+        ) from None
     return schema_state(engine)
 
 
