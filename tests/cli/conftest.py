@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from hipflex.cli.app import main
+from hipflex.settings import ReminderSettings, UserSettings, save_settings
 
 
 @pytest.fixture
@@ -28,3 +30,13 @@ def cli(
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data dir (as ``$HIPFLEX_DATA_DIR``) whose settings put the person in UTC."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    monkeypatch.setenv("HIPFLEX_DATA_DIR", str(directory))
+    save_settings(directory, UserSettings(reminders=ReminderSettings(timezone="UTC")))
+    return directory

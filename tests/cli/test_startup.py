@@ -6,7 +6,17 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["mediapipe", "cv2", "numpy", "sqlalchemy", "alembic", "fastapi", "uvicorn", "matplotlib"]
+HEAVY = [
+    "mediapipe",
+    "cv2",
+    "numpy",
+    "sqlalchemy",
+    "alembic",
+    "fastapi",
+    "uvicorn",
+    "matplotlib",
+    "fhir",  # fhir.resources: most of a second to import
+]
 
 PROBE = """
 import json, sys, io, contextlib

@@ -60,28 +60,64 @@ def insights(
 
 
 def report(
-    out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html to write.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="FILE.pdf or FILE.html to write.")
+    ] = None,
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
     data_dir: DataDirOption = None,
+    fhir: Annotated[
+        Path | None,
+        typer.Option("--fhir", help="Also (or only) write a FHIR R4B Bundle, FILE.json."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The patient's name in the FHIR bundle.")
+    ] = None,
 ) -> None:
-    """A one-to-two page report for a physiotherapist (PDF or self-contained HTML)."""
+    """A one-to-two page report for a physiotherapist (PDF or self-contained HTML), and/or the
+    same weeks as a FHIR bundle for clinical records systems."""
     from hipflex.insights.report import ReportError, write_report
 
-    if out.suffix.lower() not in (".pdf", ".html", ".htm"):
-        raise ReportError(f"{out}: use a .pdf or .html file name")
-    if not out.parent.exists() or out.is_dir():
-        raise ReportError(
-            f"cannot write {out}: "
-            + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
-            hint="choose a path in a folder you can write to",
-        )
+    if out is None and fhir is None:
+        raise ReportError("nothing to write", hint="give --out FILE.pdf, --fhir FILE.json or both")
+    if out is not None:
+        if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+            raise ReportError(f"{out}: use a .pdf or .html file name")
+        if not out.parent.exists() or out.is_dir():
+            raise ReportError(
+                f"cannot write {out}: "
+                + ("it is a folder" if out.is_dir() else f"folder {out.parent} does not exist"),
+                hint="choose a path in a folder you can write to",
+            )
+    if fhir is not None:
+        _export_fhir(fhir, data_dir, weeks, protocol, name)
+    if out is None:
+        return
     result = _build(data_dir, weeks, protocol)
     write_report(result, out, datetime.now(UTC).astimezone())
     if result.empty:
         typer.echo(f"Wrote {out} (no sessions in the last {weeks} weeks yet, so it is short).")
     else:
         typer.echo(f"Wrote {out}: {result.sessions} sessions, {weeks} weeks.")
+
+
+def _export_fhir(
+    path: Path, data_dir: Path | None, weeks: int, protocol_name: str | None, name: str | None
+) -> None:
+    from hipflex.fhir.local_export import export_local_bundle
+
+    result = export_local_bundle(
+        path,
+        data_dir=data_dir,
+        weeks=weeks,
+        protocol_name=protocol_name,
+        patient_name=name,
+        now=datetime.now(UTC).astimezone(),
+    )
+    typer.echo(
+        f"Wrote {result.path}: FHIR R4B bundle, {result.sessions} sessions "
+        f"({result.resources} resources), {weeks} weeks."
+    )
 
 
 def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insights:
