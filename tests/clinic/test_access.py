@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from starlette.routing import Route
 from tests.clinic.conftest import T0, ClinicWorld, Person, new_client, session_body
 
@@ -274,3 +276,40 @@ def test_bearer_token_requests_need_no_csrf(scene: Scene, app: FastAPI) -> None:
     )
     assert response.status_code == 201, response.text
     assert client.get("/api/v1/me", headers={"authorization": "Bearer nope"}).status_code == 401
+
+
+DATA_TABLES = (
+    "clinics", "accounts", "invites", "patients", "device_tokens", "clinic_protocols",
+    "prescriptions", "patient_sessions", "patient_holds", "pain_checkins",
+)  # fmt: skip
+
+
+def _data_fingerprint(engine: Engine) -> dict[str, str]:
+    """Every row of every table that holds what people entered (not the audit log, sessions'
+    last-seen times or the login throttle, which reads are allowed to touch)."""
+    with engine.connect() as conn:
+        return {
+            table: str(
+                conn.execute(
+                    text(
+                        f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table} t"
+                    )
+                ).scalar()
+            )
+            for table in DATA_TABLES
+        }
+
+
+def test_no_get_changes_anything(scene: Scene, app: FastAPI, clinic_engine: Engine) -> None:
+    before = _data_fingerprint(clinic_engine)
+    calls = 0
+    for method, path in sorted(RULES):
+        if method != "GET":
+            continue
+        for actor in ACTORS:
+            url = path.format(**scene.params)
+            client = new_client(app) if actor == "anonymous" else scene.people[actor].client
+            assert client.get(url).status_code < 500
+            calls += 1
+    assert calls > 100
+    assert _data_fingerprint(clinic_engine) == before
