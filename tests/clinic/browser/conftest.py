@@ -13,12 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy.engine import Engine
-from tests.web.browser.conftest import (  # noqa: F401  (fixtures shared with the home app's tests)
-    ARTIFACTS,
-    browser,
-    free_port,
-    playwright_instance,
-)
+from tests.web.browser.conftest import ARTIFACTS, free_port
 
 from hipflex.clinic.app import create_clinic_app
 from hipflex.storage.clinic.store import ClinicStore
