@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from hipflex.cli.app import main
 from hipflex.domain.events import HoldCompleted, HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
 from hipflex.protocols.loader import load_protocol
+from hipflex.storage.corrections import SessionCorrection
 from hipflex.storage.db import open_database
 
 
@@ -123,7 +125,9 @@ def test_stats_json_counts_todays_session(run: Run, tmp_path: Path) -> None:
     assert data["today"]["holds"] == 8 and data["today"]["counted_s"] == 240
     assert data["streak"]["current_days"] == 2
     assert data["adherence"]["days_done_7"] == 2
-    assert data["week"]["right"]["dose_s"] == 30 * 4 * 7
+    # First use yesterday: this week's dose covers those two days only.
+    assert data["week"]["right"]["dose_s"] == 30 * 4 * 2
+    assert data["adherence"]["days_7"] == 2 and data["adherence"]["last_7_days"] == 1.0
     assert data["pain"] == {
         "before_mean": 5.0,
         "after_mean": 2.0,
@@ -143,9 +147,13 @@ def test_stats_uses_the_default_protocol_from_settings(run: Run, tmp_path: Path)
     assert code == 0, err
     data = json.loads(out)
     assert data["protocol"] == "physio-3x45"
-    assert data["week"]["left"] == {"counted_s": 0.0, "dose_s": 45 * 3 * 5, "fraction": 0.0}
+    # No session yet: nothing is planned before the first one.
+    assert data["week"]["left"] == {"counted_s": 0.0, "dose_s": 0, "fraction": None}
+    seed(tmp_path, datetime.now(UTC) - timedelta(days=20))
+    code, out, err = run("stats", "--json", "--data-dir", str(tmp_path))
+    assert json.loads(out)["week"]["left"]["dose_s"] == 45 * 3 * 5
     code, out, err = run("stats", "--data-dir", str(tmp_path))
-    assert code == 0 and "675 s" in out and "no ratings yet" in out
+    assert code == 0 and "675 s" in out and "Pain (0–10): before 5.0" in out
 
 
 def test_export_import_round_trip_on_a_fresh_data_dir(run: Run, tmp_path: Path) -> None:
@@ -274,3 +282,63 @@ def test_a_full_default_session_then_stats_shows_8_holds_and_240_s(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     today = json.loads(result.stdout)["today"]
     assert (today["sessions"], today["holds"], today["counted_s"]) == (1, 8, 240)
+
+
+def run_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    monkeypatch.setattr(sys, "argv", ["hipflex", *args])
+    monkeypatch.setenv("COLUMNS", "80")
+    main()
+    out: str = capsys.readouterr().out
+    return out
+
+
+def test_history_at_80_columns_keeps_ids_dates_and_protocol_names_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older = seed(tmp_path, datetime(2026, 3, 10, 7, 30, tzinfo=UTC))
+    newer = seed(tmp_path, datetime(2026, 3, 12, 7, 30, tzinfo=UTC), holds_per_side=1)
+    with open_database(tmp_path) as database:
+        database.repository.add_note(newer, "x" * 150, datetime(2026, 3, 12, 8, tzinfo=UTC))
+    out = run_at_80_columns(monkeypatch, capsys, "history", "--data-dir", str(tmp_path))
+    assert max(len(line) for line in out.splitlines()) <= 80
+    lines = out.splitlines()
+    for session_id in (older, newer):
+        row = next(line for line in lines if session_id[:6] in line)
+        assert "kneeling-hip-flexor" in row and re.search(r"2026-03-1\d \d\d:\d\d", row)
+    assert "right 1 rep, 30 s" in out and "right 4 reps, 120 s" in out
+    assert "1 reps" not in out and "(s)" not in out
+    assert "…" in out  # a very long note is shortened, not the dates or names
+
+
+def test_stats_words_have_proper_plurals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    seed(tmp_path, midnight + timedelta(minutes=1), holds_per_side=1)
+    out = run_at_80_columns(monkeypatch, capsys, "stats", "--data-dir", str(tmp_path))
+    assert "Today: 1 session, 2 holds, 60 s held" in out
+    assert "Streak: 1 day now, longest 1 day" in out
+    assert "Adherence since your first session: 1 of 1 day (100%)" in out
+    assert "(s)" not in out
+
+
+def test_demo_sessions_are_listed_but_not_counted(run: Run, tmp_path: Path) -> None:
+    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    real = seed(tmp_path, midnight + timedelta(minutes=1))
+    demo = seed(tmp_path, midnight + timedelta(minutes=30))
+    with open_database(tmp_path) as database:
+        database.repository.correct_session(demo, SessionCorrection(demo=True), datetime.now(UTC))
+    code, out, err = run("history", "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert "completed, demo" in out
+    code, out, err = run("history", "--json", "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert {s["id"]: s["demo"] for s in json.loads(out)} == {real: False, demo: True}
+    code, out, err = run("stats", "--json", "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert json.loads(out)["today"]["sessions"] == 1
+    code, out, err = run("stats", "--json", "--include-demo", "--data-dir", str(tmp_path))
+    assert code == 0, err
+    assert json.loads(out)["today"]["sessions"] == 2

@@ -121,6 +121,8 @@ def test_checkin_on_a_day_without_a_session(world: ClinicWorld) -> None:
     page = world.patient.post("/me/checkins", {"value": "6", "day": T0.date().isoformat()})
     assert page.status_code == 303
     assert "today's check-in is saved" in world.patient.client.get("/me").text
+    patient_page = world.clinician.client.get(f"/patients/{world.patient.id}").text
+    assert f"<title>check-in, {T0.date():%d %b}: 6</title>" in patient_page  # on the pain chart
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -83,7 +84,9 @@ def test_empty_history() -> None:
     stats = compute_stats([], PROTOCOL, TODAY, UTC)
     assert (stats.streak.current_days, stats.streak.longest_days) == (0, 0)
     assert stats.streak.last_day is None
-    assert (stats.adherence.last_7_days, stats.adherence.last_30_days) == (0.0, 0.0)
+    # Before the first session there is nothing to be adherent to: no share, not 0 %.
+    assert (stats.adherence.last_7_days, stats.adherence.last_30_days) == (None, None)
+    assert (stats.adherence.days_7, stats.adherence.days_30) == (0, 0)
     assert stats.today.sessions == stats.today.holds == 0 and stats.today.counted_s == 0
     assert {side: d.counted_s for side, d in stats.week.items()} == {Side.RIGHT: 0, Side.LEFT: 0}
     assert stats.pain.before_mean is None and stats.pain.after_mean is None
@@ -100,8 +103,11 @@ def test_a_full_default_session_today() -> None:
         "holds": 8,
         "counted_s": 240.0,
     }
-    assert data["week"]["right"] == {"counted_s": 120.0, "dose_s": 840, "fraction": 0.143}
-    assert data["week"]["left"]["dose_s"] == PROTOCOL.weekly_dose_s()
+    # A first session today: the dose is today's share of the week, so one full session is 100 %.
+    assert data["week"]["right"] == {"counted_s": 120.0, "dose_s": 120, "fraction": 1.0}
+    assert data["adherence"]["days_7"] == 1 and data["adherence"]["last_7_days"] == 1.0
+    old = compute_stats([session(at(TODAY))], PROTOCOL, TODAY, UTC, first_use=at(days_ago(40)))
+    assert old.week[Side.LEFT].dose_s == PROTOCOL.weekly_dose_s()
     assert data["streak"] == {"current_days": 1, "longest_days": 1, "last_day": "2026-03-12"}
 
 
@@ -150,6 +156,30 @@ def test_adherence_over_7_and_30_days() -> None:
     assert stats.adherence.last_30_days == pytest.approx(7 / 30)
 
 
+def test_a_new_user_is_not_blamed_for_days_before_the_first_session() -> None:
+    # The issue: a first session today read "1 of 30 days, 3 %".
+    stats = compute_stats([session(at(TODAY))], PROTOCOL, TODAY, UTC)
+    assert (stats.adherence.days_done_30, stats.adherence.days_30) == (1, 1)
+    assert stats.adherence.last_30_days == 1.0
+    three_days = [session(at(days_ago(n))) for n in (0, 2)]
+    stats = compute_stats(three_days, PROTOCOL, TODAY, UTC)
+    assert (stats.adherence.days_done_7, stats.adherence.days_7) == (2, 3)
+    # The first use comes from the whole history when only part of it is passed in.
+    stats = compute_stats(three_days, PROTOCOL, TODAY, UTC, first_use=at(days_ago(100)))
+    assert (stats.adherence.days_7, stats.adherence.days_30) == (7, 30)
+
+
+def test_demo_sessions_are_left_out_unless_asked() -> None:
+    real = session(at(days_ago(1)))
+    demo = replace(session(at(TODAY)), demo=True)
+    stats = compute_stats([real, demo], PROTOCOL, TODAY, UTC)
+    assert stats.today.sessions == 0 and stats.streak.current_days == 1
+    assert stats.week[Side.RIGHT].counted_s == 120
+    counted = compute_stats([real, demo], PROTOCOL, TODAY, UTC, include_demo=True)
+    assert counted.today.sessions == 1 and counted.streak.current_days == 2
+    assert counted.week[Side.RIGHT].counted_s == 240
+
+
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -182,13 +212,13 @@ def test_days_are_the_persons_local_days(utc_moment: datetime, tz: tzinfo, local
     assert other_day.today.sessions == 0
 
 
-def test_week_is_monday_based_and_sums_per_side() -> None:
-    monday = date(2026, 3, 9)
+def test_the_week_is_the_seven_days_ending_today_and_sums_per_side() -> None:
+    first = TODAY - timedelta(days=6)  # Friday 6 March
     sessions = [
-        session(at(monday - timedelta(days=1))),  # last Sunday: not this week
-        session(at(monday)),
+        session(at(first - timedelta(days=1))),  # eight days ago: not in the week
+        session(at(first)),
         session(
-            at(monday + timedelta(days=2)),
+            at(first + timedelta(days=2)),
             status=SessionStatus.PARTIAL,
             holds=[
                 (Side.RIGHT, 30, HoldOutcome.COMPLETED),
@@ -197,22 +227,24 @@ def test_week_is_monday_based_and_sums_per_side() -> None:
         ),
     ]
     stats = compute_stats(sessions, PROTOCOL, TODAY, UTC)
-    assert stats.week_start == monday
+    assert (stats.week_start, stats.week_end) == (first, TODAY)
     assert stats.week[Side.RIGHT].counted_s == 120 + 42.5
     assert stats.week[Side.LEFT].counted_s == 120
     assert stats.week[Side.RIGHT].dose_s == 30 * 4 * 7
 
 
-def test_on_a_monday_the_week_is_just_today() -> None:
+def test_on_a_monday_the_week_is_still_seven_days() -> None:
     monday = date(2026, 3, 16)
-    sessions = [session(at(monday - timedelta(days=1))), session(at(monday))]
+    sessions = [session(at(monday - timedelta(days=n))) for n in range(8)]
     stats = compute_stats(sessions, PROTOCOL, monday, UTC)
-    assert stats.week_start == monday and stats.week[Side.LEFT].counted_s == 120
+    assert stats.week_start == date(2026, 3, 10)
+    assert stats.week[Side.LEFT].counted_s == 7 * 120
+    assert stats.week[Side.LEFT].fraction == 1.0
 
 
 def test_a_one_sided_protocol_has_no_dose_on_the_other_side() -> None:
     right_only = PROTOCOL.model_copy(update={"sides": (Side.RIGHT,), "days_per_week": 3})
-    stats = compute_stats([session(at(TODAY))], right_only, TODAY, UTC)
+    stats = compute_stats([session(at(TODAY))], right_only, TODAY, UTC, first_use=at(days_ago(30)))
     assert stats.week[Side.RIGHT].dose_s == 30 * 4 * 3
     assert stats.week[Side.LEFT].dose_s == 0 and stats.week[Side.LEFT].fraction is None
     assert stats.week[Side.LEFT].counted_s == 120

@@ -132,7 +132,7 @@ def test_csv_has_one_row_per_hold_with_session_fields_repeated(
 
 def test_json_is_nested_and_versioned(source_db: Database, tmp_path: Path) -> None:
     document = json.loads(_export(source_db, "json", tmp_path / "h.json").read_text())
-    assert (document["format"], document["format_version"]) == ("hipflex-history", 1)
+    assert (document["format"], document["format_version"]) == ("hipflex-history", 2)
     first = document["sessions"][0]
     assert len(first["holds"]) == 8 and first["holds"][0]["counted_s"] == 29.875
     assert {p["moment"]: p["value"] for p in first["pain_ratings"]} == {"before": 6, "after": 2}
@@ -249,7 +249,7 @@ JSON_BREAKAGES = [
     ("sessions.1.status", "abandoned", "sessions[1].status"),
     ("sessions.0.holds.0.id", "123", "sessions[0].holds[0].id"),
     ("sessions.0.surprise", 1, "sessions[0].surprise"),
-    ("format_version", 2, "newer hipflex"),
+    ("format_version", 3, "newer hipflex"),
     ("format", "something-else", "format"),
 ]
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from tests.web.conftest import ORIGIN, WS_URL, is_type, receive_until, send
+from tests.web.conftest import BASE, ORIGIN, WS_URL, is_type, receive_until, send
 
+from hipflex.web import create_app
 from hipflex.web.camera_bridge import MAX_FRAME_BYTES
-from hipflex.web.security import host_allowed, host_name, origin_matches
+from hipflex.web.security import host_allowed, host_name, origin_matches, same_origin_post
 from hipflex.web.wire import MAX_TEXT_MESSAGE_BYTES
 
 
@@ -193,3 +195,150 @@ def test_second_start_on_one_connection_is_refused(client: TestClient) -> None:
         error, _ = receive_until(ws, is_type("error"))
         assert "already runs" in error["message"]
         send(ws, {"type": "quit"})
+
+
+# --- Origin: null, Sec-Fetch-Site, HTTPS and a reverse proxy (issue 9.1, issue 12) ---
+
+
+def _token(client: TestClient) -> str:
+    page = client.get("/protocols").text
+    return page.split('name="csrf-token" content="')[1].split('"')[0]
+
+
+@pytest.mark.parametrize(
+    ("origin", "site", "secure", "allowed"),
+    [
+        ("http://127.0.0.1:8765", "same-origin", False, True),
+        ("http://127.0.0.1:8765", None, False, True),  # an older browser without Sec-Fetch-*
+        (None, None, False, True),  # not a browser page: the CSRF token decides
+        ("null", "same-origin", False, True),  # Chromium under Referrer-Policy: no-referrer
+        ("null", None, False, False),  # sandboxed frame or file: page
+        ("null", "cross-site", False, False),
+        ("null", "same-site", False, False),
+        ("http://127.0.0.1:8765", "cross-site", False, False),  # a lie no browser tells
+        ("http://127.0.0.1:9999", "same-site", False, False),  # another app on this machine
+        (None, "cross-site", False, False),
+        ("http://evil.example", None, False, False),
+        ("https://127.0.0.1:8765", "same-origin", False, False),
+        ("https://127.0.0.1:8765", "same-origin", True, True),
+        ("http://127.0.0.1:8765", "same-origin", True, False),
+        (None, "none", False, True),  # typed or bookmarked by the person
+    ],
+)
+def test_same_origin_post(
+    origin: str | None, site: str | None, secure: bool, allowed: bool
+) -> None:
+    ok, reason = same_origin_post(origin, site, "127.0.0.1:8765", secure=secure)
+    assert ok is allowed
+    assert (reason == "") is allowed
+    if not allowed:
+        assert "cross-origin request refused" in reason
+
+
+def test_referrer_policy_lets_our_pages_send_their_origin_and_the_model_compile(
+    client: TestClient,
+) -> None:
+    response = client.get("/")
+    assert response.headers["referrer-policy"] == "same-origin"
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval';" in csp  # WebAssembly, never JS eval
+    assert "'unsafe-eval'" not in csp.replace("'wasm-unsafe-eval'", "")
+    assert "connect-src 'self' ws://127.0.0.1:8765" in csp
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"origin": "null", "sec-fetch-site": "same-origin"}, 303),
+        ({"origin": "null"}, 403),
+        ({"origin": "null", "sec-fetch-site": "cross-site"}, 403),
+        ({"origin": BASE, "sec-fetch-site": "cross-site"}, 403),
+        ({"origin": BASE, "sec-fetch-site": "same-origin"}, 303),
+    ],
+)
+def test_make_default_with_origin_null_needs_sec_fetch_site_same_origin(
+    client: TestClient, headers: dict[str, str], status: int
+) -> None:
+    response = client.post(
+        "/protocols/default",
+        data={"csrf_token": _token(client), "name": "prone-hip-flexor"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert response.status_code == status
+    # Even a same-origin-looking post needs the token.
+    if status == 303:
+        without = client.post(
+            "/protocols/default",
+            data={"name": "prone-hip-flexor"},
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert without.status_code == 403
+
+
+def _proxied(data_dir: Path, trusted_proxy: bool, peer: str) -> TestClient:
+    app = create_app(
+        data_dir,
+        allowed_hosts={"127.0.0.1", "hipflex.home.arpa"},
+        trusted_proxy=trusted_proxy,
+    )
+    return TestClient(app, base_url="http://hipflex.home.arpa", client=(peer, 50000))
+
+
+HTTPS_PAGE = {"origin": "https://hipflex.home.arpa", "x-forwarded-proto": "https"}
+
+
+@pytest.mark.parametrize(
+    ("trusted_proxy", "peer", "status"),
+    [
+        (True, "127.0.0.1", 303),  # Caddy on this computer says the browser used HTTPS
+        (True, "::1", 303),
+        (True, "192.168.1.5", 403),  # a proxy elsewhere is not believed
+        (False, "127.0.0.1", 403),  # no proxy configured: the header is ignored
+    ],
+)
+def test_forwarded_proto_is_trusted_only_from_a_loopback_proxy(
+    data_dir: Path, trusted_proxy: bool, peer: str, status: int
+) -> None:
+    with _proxied(data_dir, trusted_proxy, peer) as proxied:
+        response = proxied.post(
+            "/protocols/default",
+            data={"csrf_token": _token(proxied), "name": "prone-hip-flexor"},
+            headers=HTTPS_PAGE,
+            follow_redirects=False,
+        )
+        assert response.status_code == status
+
+
+def test_behind_a_proxy_the_page_gets_wss_and_the_websocket_opens(data_dir: Path) -> None:
+    with _proxied(data_dir, True, "127.0.0.1") as proxied:
+        page = proxied.get("/", headers={"x-forwarded-proto": "https"})
+        assert (
+            "connect-src 'self' wss://hipflex.home.arpa" in page.headers["content-security-policy"]
+        )
+        with proxied.websocket_connect(
+            "ws://hipflex.home.arpa/ws/session", headers=HTTPS_PAGE
+        ) as ws:
+            ws.send_text(json.dumps({"type": "start"}))
+            receive_until(ws, is_type("started"))
+            ws.send_text(json.dumps({"type": "quit"}))
+        # X-Forwarded-Host is never used: the Host header is what is checked.
+        refused = proxied.get(
+            "/", headers={"host": "evil.example", "x-forwarded-host": "hipflex.home.arpa"}
+        )
+        assert refused.status_code == 403
+
+
+def test_configured_names_are_accepted_and_others_refused(data_dir: Path) -> None:
+    app = create_app(data_dir, allowed_hosts={"127.0.0.1", "laptop.local"})
+    with TestClient(app, base_url="http://laptop.local:8765") as lan:
+        assert lan.get("/").status_code == 200
+        assert lan.get("/", headers={"host": "other.local:8765"}).status_code == 403
+        response = lan.post(
+            "/protocols/default",
+            data={"csrf_token": _token(lan), "name": "prone-hip-flexor"},
+            headers={"origin": "http://laptop.local:8765", "sec-fetch-site": "same-origin"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303

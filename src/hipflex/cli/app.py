@@ -39,6 +39,8 @@ def _register_commands() -> None:
         "serve_cmd",
         "remind_cmd",
         "insights_cmd",
+        "corrections_cmd",
+        "pain_cmd",
         "clinic_cmd",
     ):
         try:

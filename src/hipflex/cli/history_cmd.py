@@ -10,17 +10,20 @@ import json
 import os
 import sys
 import tempfile
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from hipflex.cli.options import DataDirOption, JsonOption
+from hipflex.cli.options import DataDirOption, IncludeDemoOption, JsonOption
 from hipflex.errors import HipflexError
+from hipflex.insights.wording import plural
 
 if TYPE_CHECKING:
     from hipflex.domain.records import SessionRecord
@@ -49,9 +52,11 @@ def register(app: typer.Typer) -> None:
 def history(
     data_dir: DataDirOption = None, as_json: JsonOption = False, limit: LimitOption = 20
 ) -> None:
-    """Show recent sessions, newest first, with holds per side."""
+    """Show recent sessions, newest first, with the short id that `hipflex session` takes."""
     with _open(data_dir) as database:
+        database.repository.purge_deleted(datetime.now(UTC))
         sessions = database.repository.recent_sessions(limit)
+        id_length = database.repository.short_id_length()
     if as_json:
         _print_json([_history_json(s) for s in sessions])
         return
@@ -59,21 +64,36 @@ def history(
     if not sessions:
         console.print("No sessions yet. Start one with: hipflex start")
         return
-    console.print(_history_table(sessions, _local_tz()))
+    console.print(_history_table(sessions, _local_tz(), id_length))
+    console.print(
+        "Correct one with `hipflex session edit ID` or `hipflex session delete ID`.",
+        style="dim",
+        highlight=False,
+    )
 
 
-def stats(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
-    """Streaks, adherence, this week's hold seconds per side against the dose, and pain."""
-    from hipflex.insights.stats import compute_stats
+def stats(
+    data_dir: DataDirOption = None,
+    as_json: JsonOption = False,
+    include_demo: IncludeDemoOption = False,
+) -> None:
+    """Streaks, adherence, the last 7 days' hold seconds per side against the dose, and pain."""
     from hipflex.protocols.loader import load_protocol
+    from hipflex.services.history import stats_for
     from hipflex.settings import load_settings, resolve_data_dir
 
     directory = resolve_data_dir(data_dir)
-    protocol = load_protocol(load_settings(directory).default_protocol, directory)
+    settings = load_settings(directory)
+    protocol = load_protocol(settings.default_protocol, directory)
+    tz = _timezone(settings.reminders.timezone)
     with _open(directory) as database:
-        sessions = database.repository.sessions_between(None, None)
-    tz = _local_tz()
-    result = compute_stats(sessions, protocol, datetime.now(tz).date(), tz)
+        result = stats_for(
+            database.repository,
+            protocol,
+            datetime.now(UTC).astimezone(tz).date(),
+            tz,
+            include_demo=include_demo,
+        )
     if as_json:
         _print_json(result.to_json())
         return
@@ -112,17 +132,17 @@ def import_history(
 ) -> None:
     """Import an export (JSON or CSV). Rows already here are skipped: importing twice adds
     nothing; a malformed file imports nothing."""
-    from hipflex.storage.exchange import import_records, read_history_file
+    from hipflex.storage.exchange import import_records, read_history
 
-    records = read_history_file(file)  # validate before touching (or creating) the database
+    contents = read_history(file)  # validate before touching (or creating) the database
     with _open(data_dir) as database:
-        result = import_records(database.repository, records, file)
+        result = import_records(database.repository, contents.sessions, file, contents.checkins)
     counts = result.counts
     if as_json:
         _print_json({"file": str(file), "added": counts.added, "skipped": counts.skipped})
         return
-    added = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.added.items())
-    skipped = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.skipped.items())
+    added = ", ".join(f"{n} {_KIND_WORDS.get(kind, kind)}" for kind, n in counts.added.items())
+    skipped = ", ".join(f"{n} {_KIND_WORDS.get(kind, kind)}" for kind, n in counts.skipped.items())
     Console().print(
         f"Imported {file}: added {added}; already there: {skipped}.",
         highlight=False,
@@ -139,10 +159,20 @@ def _open(data_dir: Path | None) -> Database:
     return open_database(data_dir)
 
 
+_KIND_WORDS = {"pain_ratings": "pain ratings", "pain_checkins": "pain check-ins"}
+
+
 def _local_tz() -> tzinfo:
     tz = datetime.now().astimezone().tzinfo
     assert tz is not None
     return tz
+
+
+def _timezone(name: str | None) -> tzinfo:
+    """The person's time zone: the reminder settings', else the computer's (as insights)."""
+    from hipflex.reminders.timezones import resolve_timezone
+
+    return resolve_timezone(name)
 
 
 def _print_json(data: Any) -> None:
@@ -169,27 +199,32 @@ def _sides(session: SessionRecord) -> dict[str, dict[str, float | int]]:
     return sides
 
 
-def _history_table(sessions: list[SessionRecord], tz: tzinfo) -> Table:
-    table = Table(title="Recent sessions")
-    for column in ("started", "protocol", "status", "right", "left", "pain", "note"):
-        table.add_column(column)
+def _history_table(sessions: list[SessionRecord], tz: tzinfo, id_length: int) -> Table:
+    """One row per session: the id to type, then what happened over up to three lines, so
+    nothing (dates, protocol names) is cut at 80 columns; only a long note wraps."""
+    table = Table(title="Recent sessions, newest first", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("id", no_wrap=True, style="bold")
+    table.add_column("session")
     for session in sessions:
-        sides = _sides(session)
-        cells = [
-            f"{entry['reps']} reps · {entry['counted_s']:.0f} s" if entry else "–"
-            for entry in (sides.get("right"), sides.get("left"))
-        ]
-        before, after = session.pain_before, session.pain_after
-        pain = "" if before is None and after is None else f"{_num(before)} → {_num(after)}"
-        note = session.notes[-1].text if session.notes else ""
-        table.add_row(
-            session.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            session.protocol_name,
-            session.status.value,
-            *cells,
-            pain,
-            note if len(note) <= 40 else note[:39] + "…",
+        status = session.status.value.replace("_", " ")
+        if session.demo:
+            status += ", demo"
+        first = (
+            f"{session.started_at.astimezone(tz):%Y-%m-%d %H:%M}  {session.protocol_name}  "
+            f"{status} ({session.source.value})"
         )
+        details = [
+            f"{side} {plural(int(entry['reps']), 'rep')}, {entry['counted_s']:.0f} s"
+            for side, entry in _sides(session).items()
+        ] or ["no holds"]
+        before, after = session.pain_before, session.pain_after
+        if before is not None or after is not None:
+            details.append(f"pain {_num(before)} → {_num(after)}")
+        lines = [first, " · ".join(details)]
+        if session.notes:
+            note = session.notes[-1].text
+            lines.append(f"note: {note if len(note) <= 120 else note[:119] + '…'}")
+        table.add_row(session.id[:id_length], Text("\n".join(lines)))
     return table
 
 
@@ -201,26 +236,39 @@ def _print_stats(result: HistoryStats) -> None:
     console = Console()
     today = result.today
     console.print(
-        f"Today: {today.sessions} session(s), {today.holds} holds, {today.counted_s:.0f} s held",
+        f"Today: {plural(today.sessions, 'session')}, {plural(today.holds, 'hold')}, "
+        f"{today.counted_s:.0f} s held",
         highlight=False,
     )
     streak = result.streak
     console.print(
-        f"Streak: {streak.current_days} day(s) now, longest {streak.longest_days}",
+        f"Streak: {plural(streak.current_days, 'day')} now, longest "
+        f"{plural(streak.longest_days, 'day')}",
         highlight=False,
     )
     adherence = result.adherence
+    parts = []
+    for done, days, share in (
+        (adherence.days_done_7, adherence.days_7, adherence.last_7_days),
+        (adherence.days_done_30, adherence.days_30, adherence.last_30_days),
+    ):
+        if share is not None:
+            parts.append(f"{done} of {plural(days, 'day')} ({share:.0%})")
+    since = " since your first session" if adherence.days_30 < 30 else ""
     console.print(
-        f"Adherence: {adherence.days_done_7}/7 days ({adherence.last_7_days:.0%}), "
-        f"{adherence.days_done_30}/30 days ({adherence.last_30_days:.0%})",
+        f"Adherence{since}: {', '.join(dict.fromkeys(parts)) or 'no sessions yet'}",
         highlight=False,
     )
-    table = Table(title=f"This week (from {result.week_start:%a %d %b}), {result.protocol_name}")
+    console.print(
+        f"Last 7 days ({result.week_start:%a %d %b} – today) against {result.protocol_name}:",
+        highlight=False,
+    )
+    table = Table()
     for column in ("side", "held", "dose", "done"):
         table.add_column(column)
     for side, dose in result.week.items():
-        done = "–" if dose.fraction is None else f"{dose.fraction:.0%}"
-        table.add_row(side.value, f"{dose.counted_s:.0f} s", f"{dose.dose_s} s", done)
+        share_text = "–" if dose.fraction is None else f"{dose.fraction:.0%}"
+        table.add_row(side.value, f"{dose.counted_s:.0f} s", f"{dose.dose_s} s", share_text)
     console.print(table)
     pain = result.pain
     if pain.before_mean is None and pain.after_mean is None:

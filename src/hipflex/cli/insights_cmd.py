@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
-from hipflex.cli.options import DataDirOption, JsonOption
+from hipflex.cli.options import DataDirOption, IncludeDemoOption, JsonOption
+from hipflex.insights.wording import plural
 
 if TYPE_CHECKING:
     from hipflex.insights.summary import Insights
@@ -36,9 +39,10 @@ def insights(
     protocol: ProtocolOption = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
+    include_demo: IncludeDemoOption = False,
 ) -> None:
     """Adherence, dose, hip extension trend and pain over the last weeks, in plain words."""
-    result = _build(data_dir, weeks, protocol)
+    result = _build(data_dir, weeks, protocol, include_demo)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return
@@ -48,8 +52,12 @@ def insights(
         f"({result.protocol.title})",
         highlight=False,
     )
+    bullets = Table.grid(padding=(0, 1))  # a hanging indent: wrapped lines align with the text
+    bullets.add_column(no_wrap=True)
+    bullets.add_column()
     for sentence in result.sentences:
-        console.print(f"• {sentence}", highlight=False)
+        bullets.add_row("•", Text(sentence))
+    console.print(bullets)
     if not result.empty:
         console.print(
             "A printable version for your physiotherapist: "
@@ -65,18 +73,24 @@ def report(
     ] = None,
     weeks: WeeksOption = 4,
     protocol: ProtocolOption = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="The patient's name, printed at the top of the report (default: a line to "
+            "fill in) and put in the FHIR bundle.",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
+    include_demo: IncludeDemoOption = False,
     fhir: Annotated[
         Path | None,
         typer.Option("--fhir", help="Also (or only) write a FHIR R4B Bundle, FILE.json."),
     ] = None,
-    name: Annotated[
-        str | None, typer.Option("--name", help="The patient's name in the FHIR bundle.")
-    ] = None,
 ) -> None:
-    """A one-to-two page report for a physiotherapist (PDF or self-contained HTML), and/or the
-    same weeks as a FHIR bundle for clinical records systems."""
-    from hipflex.insights.report import ReportError, write_report
+    """A two-page report for a physiotherapist (PDF or self-contained HTML), and/or the same
+    weeks as a FHIR bundle for clinical records systems."""
+    from hipflex.reports.write import ReportError, write_report
 
     if out is None and fhir is None:
         raise ReportError("nothing to write", hint="give --out FILE.pdf, --fhir FILE.json or both")
@@ -90,19 +104,25 @@ def report(
                 hint="choose a path in a folder you can write to",
             )
     if fhir is not None:
-        _export_fhir(fhir, data_dir, weeks, protocol, name)
+        _export_fhir(fhir, data_dir, weeks, protocol, name, include_demo)
     if out is None:
         return
-    result = _build(data_dir, weeks, protocol)
-    write_report(result, out, datetime.now(UTC).astimezone())
+    result = _build(data_dir, weeks, protocol, include_demo)
+    write_report(result, out, datetime.now(UTC).astimezone(), name)
+    span = plural(weeks, "week")
     if result.empty:
-        typer.echo(f"Wrote {out} (no sessions in the last {weeks} weeks yet, so it is short).")
+        typer.echo(f"Wrote {out} (no sessions in the last {span} yet, so it is short).")
     else:
-        typer.echo(f"Wrote {out}: {result.sessions} sessions, {weeks} weeks.")
+        typer.echo(f"Wrote {out}: {plural(result.sessions, 'session')}, {span}.")
 
 
 def _export_fhir(
-    path: Path, data_dir: Path | None, weeks: int, protocol_name: str | None, name: str | None
+    path: Path,
+    data_dir: Path | None,
+    weeks: int,
+    protocol_name: str | None,
+    name: str | None,
+    include_demo: bool,
 ) -> None:
     from hipflex.fhir.local_export import export_local_bundle
 
@@ -113,16 +133,19 @@ def _export_fhir(
         protocol_name=protocol_name,
         patient_name=name,
         now=datetime.now(UTC).astimezone(),
+        include=None if include_demo else (lambda session: not session.demo),
     )
     typer.echo(
-        f"Wrote {result.path}: FHIR R4B bundle, {result.sessions} sessions "
-        f"({result.resources} resources), {weeks} weeks."
+        f"Wrote {result.path}: FHIR R4B bundle, {plural(result.sessions, 'session')} "
+        f"({result.resources} resources), {plural(weeks, 'week')}."
     )
 
 
-def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insights:
-    from hipflex.insights.summary import build_insights
+def _build(
+    data_dir: Path | None, weeks: int, protocol_name: str | None, include_demo: bool
+) -> Insights:
     from hipflex.protocols.loader import load_protocol
+    from hipflex.services.history import insights_for
     from hipflex.settings import load_settings, resolve_data_dir
     from hipflex.storage.db import open_database
 
@@ -131,11 +154,10 @@ def _build(data_dir: Path | None, weeks: int, protocol_name: str | None) -> Insi
     chosen = load_protocol(protocol_name or settings.default_protocol, directory)
     tz = _timezone(settings.reminders.timezone)
     today = datetime.now(UTC).astimezone(tz).date()
-    # A day of slack on each side: the window is cut by local date in build_insights.
-    start = datetime.combine(today - timedelta(days=7 * weeks), datetime.min.time(), tzinfo=UTC)
     with open_database(directory) as database:
-        sessions = database.repository.sessions_between(start, None)
-    return build_insights(sessions, chosen, today, tz, weeks=weeks)
+        return insights_for(
+            database.repository, chosen, today, tz, weeks=weeks, include_demo=include_demo
+        )
 
 
 def _timezone(name: str | None) -> tzinfo:

@@ -18,3 +18,10 @@ DataDirOption = Annotated[
 ]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+IncludeDemoOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-demo", help="Count demo sessions (e.g. --speed runs) in the figures too."
+    ),
+]

@@ -8,6 +8,7 @@ from datetime import date, timedelta, tzinfo
 from markupsafe import Markup
 
 from hipflex.domain.protocol import Protocol
+from hipflex.domain.records import PainCheckInRecord
 from hipflex.insights.history_view import HistoryView, history_view
 from hipflex.insights.stats import local_day
 from hipflex.protocols.loader import DEFAULT_PROTOCOL
@@ -56,11 +57,15 @@ def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCha
         dose_protocol(detail),
         today,
         tz,
+        checkins=[
+            PainCheckInRecord(c.id, c.day, c.value, c.recorded_at, c.note or None)
+            for c in detail.checkins
+        ],
         chart_weeks=chart_weeks(detail, today, tz),
     )
     return PatientCharts(
         view=view,
         weekly=charts.weekly_dose_chart(view.weeks, view.sides),
-        hip=charts.hip_extension_chart(view.hip_extension, view.sides),
-        pain=charts.pain_chart(view.pain),
+        hip=charts.hip_extension_chart(view.hip_extension, today),
+        pain=charts.pain_chart(view.pain, today),
     )

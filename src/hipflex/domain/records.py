@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from hipflex.domain.events import HoldOutcome, SessionStatus
@@ -100,6 +100,7 @@ class SessionRecord:
     holds: tuple[HoldRecord, ...] = ()
     pain_ratings: tuple[PainRecord, ...] = ()
     notes: tuple[NoteRecord, ...] = ()
+    demo: bool = False  # a sped-up or test run: left out of statistics unless asked
 
     @property
     def pain_before(self) -> int | None:
@@ -128,3 +129,14 @@ class SessionRecord:
         if not values:
             return None
         return max(values, key=lambda p: p.recorded_at).value
+
+
+@dataclass(frozen=True)
+class PainCheckInRecord:
+    """A 0–10 pain rating given on a day, outside any session (at most one per local day)."""
+
+    id: str
+    day: date  # the person's local calendar day it is for
+    value: int
+    recorded_at: datetime
+    note: str | None = None

@@ -106,6 +106,7 @@ def export_local_bundle(
     since = datetime.combine(first_day - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     with open_database(directory) as database:
         stored = database.repository.sessions_between(since, None)
+        check_ins = database.repository.pain_checkins_between(first_day, today)
     window = [s for s in stored if first_day <= local_day(s.started_at, tz) <= today]
     chosen = include or every_session
     bundle = build_bundle(
@@ -115,6 +116,7 @@ def export_local_bundle(
         generated_at=now,
         dose=dose_from_protocol(protocol),
         include=chosen,
+        check_ins=check_ins,
     )
     write_atomically(path, bundle_json(bundle))
     return ExportResult(path, sum(1 for s in window if chosen(s)), len(bundle.entry or ()))

@@ -1,17 +1,21 @@
-""" "See how you feel": pain before vs after a session, and on days with vs without one.
+""" "See how you feel": pain before vs after a session, on days with vs without one, and
+whether it is falling over the weeks.
 
-Pure. Pain is the 0–10 rating the person gives before and/or after a session.
+Pure. Pain is a 0–10 rating, given before and/or after a session, or as a check-in on any day
+(``hipflex pain N``; one per day).
 
 * **Before vs after**: for each session with both ratings, after minus before; the mean change
   with a 95 % t interval (negative = less pain after stretching).
-* **Days with vs without a session**: each local day with any rating gets the mean of its
-  ratings; days with a completed session are compared with rated days without one (a started
-  but unfinished session) by the difference of means with a seeded percentile bootstrap
-  interval. Ratings are recorded with sessions, so rated days without a completed session are
-  rare and this comparison is often "too few to say"; it is reported honestly as such.
+* **Days with vs without a session**: each local day with any rating (session ratings and the
+  check-in) gets the mean of its ratings; days with a completed session are compared with
+  rated days without one by the difference of means with a seeded percentile bootstrap
+  interval. Check-ins on rest days are what make this comparison possible.
+* **Over the weeks**: the daily values above, per week (:mod:`hipflex.insights.weeks`) and as
+  a trend in points per week under the rule of :mod:`hipflex.insights.evidence`.
 
-Each result carries ``enough``: False below ``MIN_PAIRS`` / ``MIN_DAYS_PER_GROUP``, where the
-summary says the data are too few rather than quoting a number.
+Each comparison carries ``enough``: False below ``MIN_PAIRS`` / ``MIN_DAYS_PER_GROUP`` or when
+the interval reaches beyond what the 0–10 scale allows, where the summary says the data are
+too few rather than quoting a number.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from datetime import date, tzinfo
 from statistics import fmean
 
 from hipflex.domain.events import SessionStatus
-from hipflex.domain.records import SessionRecord
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN, PainCheckInRecord, SessionRecord
+from hipflex.insights.evidence import PAIN_TREND, DailyTrend, daily_trend, within
 from hipflex.insights.intervals import Interval, bootstrap_mean_difference, mean_interval
-from hipflex.insights.stats import local_day
+from hipflex.insights.scope import local_day
+from hipflex.insights.weeks import Week
 
 MIN_PAIRS = 5  # sessions with both ratings before a before/after change is worth quoting
 MIN_DAYS_PER_GROUP = 5  # rated days in each group before the day comparison is quoted
+# A change or difference of two 0–10 ratings lies in this range; an interval beyond it says
+# the data are too few or too spread, not something about the person.
+CHANGE_RANGE = (float(PAIN_MIN - PAIN_MAX), float(PAIN_MAX - PAIN_MIN))
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,11 @@ class BeforeAfter:
 
     @property
     def enough(self) -> bool:
-        return self.change is not None and len(self.pairs) >= MIN_PAIRS
+        return (
+            self.change is not None
+            and len(self.pairs) >= MIN_PAIRS
+            and within(self.change, *CHANGE_RANGE)
+        )
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,17 @@ class DayComparison:
             self.difference is not None
             and len(self.with_session) >= MIN_DAYS_PER_GROUP
             and len(self.without_session) >= MIN_DAYS_PER_GROUP
+            and within(self.difference, *CHANGE_RANGE)
         )
+
+
+@dataclass(frozen=True)
+class WeekPain:
+    """Mean daily pain in one week, over ``rated_days`` days with a rating."""
+
+    week: Week
+    mean: float | None
+    rated_days: int
 
 
 @dataclass(frozen=True)
@@ -77,10 +100,13 @@ class PainAnalysis:
     before_after: BeforeAfter
     days: DayComparison
     rated_sessions: int  # sessions with at least one rating
+    checkins: int  # pain check-ins
+    weekly: tuple[WeekPain, ...]
+    trend: DailyTrend  # daily pain, points per week
 
     @property
     def any_ratings(self) -> bool:
-        return self.rated_sessions > 0
+        return self.rated_sessions > 0 or self.checkins > 0
 
 
 def before_after(sessions: Sequence[SessionRecord], tz: tzinfo) -> BeforeAfter:
@@ -98,18 +124,29 @@ def before_after(sessions: Sequence[SessionRecord], tz: tzinfo) -> BeforeAfter:
     )
 
 
-def day_comparison(sessions: Sequence[SessionRecord], tz: tzinfo) -> DayComparison:
-    """Days with any pain rating, split by whether the day had a completed session."""
+def daily_pain(
+    sessions: Sequence[SessionRecord], checkins: Sequence[PainCheckInRecord], tz: tzinfo
+) -> dict[date, float]:
+    """Each local day with any rating → the mean of its ratings (sessions and check-in)."""
     ratings: dict[date, list[int]] = {}
-    done: set[date] = set()
     for session in sessions:
         day = local_day(session.started_at, tz)
-        if session.status is SessionStatus.COMPLETED:
-            done.add(day)
         for value in (session.pain_before, session.pain_after):
             if value is not None:
                 ratings.setdefault(day, []).append(value)
-    daily = {day: fmean(values) for day, values in sorted(ratings.items())}
+    for checkin in checkins:
+        ratings.setdefault(checkin.day, []).append(checkin.value)
+    return {day: fmean(values) for day, values in sorted(ratings.items())}
+
+
+def day_comparison(
+    sessions: Sequence[SessionRecord],
+    tz: tzinfo,
+    checkins: Sequence[PainCheckInRecord] = (),
+) -> DayComparison:
+    """Days with any pain rating, split by whether the day had a completed session."""
+    done = {local_day(s.started_at, tz) for s in sessions if s.status is SessionStatus.COMPLETED}
+    daily = daily_pain(sessions, checkins, tz)
     with_session = {day: value for day, value in daily.items() if day in done}
     without_session = {day: value for day, value in daily.items() if day not in done}
     return DayComparison(
@@ -121,11 +158,29 @@ def day_comparison(sessions: Sequence[SessionRecord], tz: tzinfo) -> DayComparis
     )
 
 
-def analyse_pain(sessions: Sequence[SessionRecord], tz: tzinfo) -> PainAnalysis:
-    """Both comparisons."""
+def weekly_pain(daily: dict[date, float], weeks: Sequence[Week]) -> tuple[WeekPain, ...]:
+    """Mean daily pain per week (None for a week without ratings)."""
+    result = []
+    for week in weeks:
+        values = [value for day, value in daily.items() if day in week]
+        result.append(WeekPain(week, fmean(values) if values else None, len(values)))
+    return tuple(result)
+
+
+def analyse_pain(
+    sessions: Sequence[SessionRecord],
+    tz: tzinfo,
+    checkins: Sequence[PainCheckInRecord] = (),
+    weeks: Sequence[Week] = (),
+) -> PainAnalysis:
+    """Every comparison, over ``sessions`` and ``checkins`` (already cut to the window)."""
     rated = sum(1 for s in sessions if s.pain_before is not None or s.pain_after is not None)
+    daily = daily_pain(sessions, checkins, tz)
     return PainAnalysis(
         before_after=before_after(sessions, tz),
-        days=day_comparison(sessions, tz),
+        days=day_comparison(sessions, tz, checkins),
         rated_sessions=rated,
+        checkins=len(checkins),
+        weekly=weekly_pain(daily, weeks),
+        trend=daily_trend(daily, PAIN_TREND),
     )

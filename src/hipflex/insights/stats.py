@@ -3,6 +3,8 @@
 Pure: records, a protocol, today's date and the person's timezone go in; numbers come out.
 Days are the person's local calendar days (a session at 00:30 local time belongs to that day,
 whatever its UTC date). A day counts when it has a *completed* session, of any protocol.
+Demo sessions are left out unless asked; days before the first session are not counted
+against the person; "this week" is the seven days ending today (:mod:`.weeks`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from typing import Any
 from hipflex.domain.events import SessionStatus
 from hipflex.domain.protocol import Protocol, Side
 from hipflex.domain.records import SessionRecord
+from hipflex.insights.dose import SideDose, daily_seconds, week_dose
+from hipflex.insights.scope import counted_sessions, first_use_day
+from hipflex.insights.scope import local_day as local_day  # re-exported: callers import it here
+from hipflex.insights.weeks import days_from, week_ending
 
 
 @dataclass(frozen=True)
@@ -45,31 +51,22 @@ class Streak:
 
 @dataclass(frozen=True)
 class Adherence:
-    """Share of the last 7 and 30 days (today included) with a completed session, 0–1."""
+    """Days with a completed session among the last 7 and 30 days (today included), counting
+    only days since the first session (``days_7``, ``days_30``)."""
 
     days_done_7: int
     days_done_30: int
+    days_7: int = 7
+    days_30: int = 30
 
     @property
-    def last_7_days(self) -> float:
-        return self.days_done_7 / 7
+    def last_7_days(self) -> float | None:
+        """Share 0–1; None before the first session."""
+        return self.days_done_7 / self.days_7 if self.days_7 else None
 
     @property
-    def last_30_days(self) -> float:
-        return self.days_done_30 / 30
-
-
-@dataclass(frozen=True)
-class SideDose:
-    """Counted hold seconds on one side this week, against the protocol's weekly dose."""
-
-    counted_s: float
-    dose_s: int
-
-    @property
-    def fraction(self) -> float | None:
-        """counted / dose (may exceed 1); None when the protocol plans nothing on this side."""
-        return self.counted_s / self.dose_s if self.dose_s else None
+    def last_30_days(self) -> float | None:
+        return self.days_done_30 / self.days_30 if self.days_30 else None
 
 
 @dataclass(frozen=True)
@@ -90,9 +87,10 @@ class HistoryStats:
     today: DayTotals
     streak: Streak
     adherence: Adherence
-    week_start: date
+    week_start: date  # the first of the seven days ending today
     week: dict[Side, SideDose]
     pain: PainSummary
+    week_end: date | None = None  # today
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (seconds rounded to 0.1 s, shares to 0.001)."""
@@ -111,12 +109,15 @@ class HistoryStats:
                 "last_day": self.streak.last_day.isoformat() if self.streak.last_day else None,
             },
             "adherence": {
-                "last_7_days": round(self.adherence.last_7_days, 3),
-                "last_30_days": round(self.adherence.last_30_days, 3),
+                "last_7_days": _round(self.adherence.last_7_days, 3),
+                "last_30_days": _round(self.adherence.last_30_days, 3),
                 "days_done_7": self.adherence.days_done_7,
                 "days_done_30": self.adherence.days_done_30,
+                "days_7": self.adherence.days_7,
+                "days_30": self.adherence.days_30,
             },
             "week_start": self.week_start.isoformat(),
+            "week_end": (self.week_end or self.today.day).isoformat(),
             "week": {
                 side.value: {
                     "counted_s": round(dose.counted_s, 1),
@@ -135,27 +136,38 @@ class HistoryStats:
 
 
 def compute_stats(
-    sessions: Sequence[SessionRecord], protocol: Protocol, today: date, tz: tzinfo
+    sessions: Sequence[SessionRecord],
+    protocol: Protocol,
+    today: date,
+    tz: tzinfo,
+    *,
+    first_use: datetime | None = None,
+    include_demo: bool = False,
 ) -> HistoryStats:
-    """Stats over ``sessions`` as of local day ``today`` in ``tz``; doses from ``protocol``."""
-    done = completed_days(sessions, tz)
-    week_start = today - timedelta(days=today.weekday())  # ISO week: Monday first
+    """Stats over ``sessions`` as of local day ``today`` in ``tz``; doses from ``protocol``.
+
+    ``first_use`` is the first stored session's start (pass it when ``sessions`` is not the
+    whole history); demo sessions count only with ``include_demo``.
+    """
+    counted = counted_sessions(sessions, include_demo)
+    first_day = first_use_day(first_use, counted, tz)
+    done = completed_days(counted, tz)
+    week = week_ending(today)
     return HistoryStats(
         protocol_name=protocol.name,
-        today=day_totals(sessions, today, tz),
+        today=day_totals(counted, today, tz),
         streak=streaks(done, today),
         adherence=Adherence(
-            days_done_7=_days_done(done, today, 7), days_done_30=_days_done(done, today, 30)
+            days_done_7=_days_done(done, today, 7),
+            days_done_30=_days_done(done, today, 30),
+            days_7=_days_since(first_day, today, 7),
+            days_30=_days_since(first_day, today, 30),
         ),
-        week_start=week_start,
-        week=week_doses(sessions, protocol, week_start, today, tz),
-        pain=pain_summary(sessions),
+        week_start=week.first_day,
+        week=week_dose(daily_seconds(counted, protocol, tz), protocol, week, first_day).sides,
+        pain=pain_summary(counted),
+        week_end=week.last_day,
     )
-
-
-def local_day(moment: datetime, tz: tzinfo) -> date:
-    """The person's calendar day of an aware ``moment``."""
-    return moment.astimezone(tz).date()
 
 
 def completed_days(sessions: Iterable[SessionRecord], tz: tzinfo) -> set[date]:
@@ -192,30 +204,6 @@ def day_totals(sessions: Iterable[SessionRecord], day: date, tz: tzinfo) -> DayT
     )
 
 
-def week_doses(
-    sessions: Iterable[SessionRecord],
-    protocol: Protocol,
-    week_start: date,
-    today: date,
-    tz: tzinfo,
-) -> dict[Side, SideDose]:
-    """Counted seconds per side from ``week_start`` to ``today`` against the weekly dose.
-
-    Every side the protocol stretches appears (with 0 s when not done yet); a side stretched
-    only by another protocol appears with a dose of 0.
-    """
-    counted: dict[Side, float] = dict.fromkeys(protocol.sides, 0.0)
-    for session in sessions:
-        if week_start <= local_day(session.started_at, tz) <= today:
-            for side, seconds in session.counted_s_by_side().items():
-                counted[side] = counted.get(side, 0.0) + seconds
-    dose_s = protocol.weekly_dose_s()
-    return {
-        side: SideDose(counted_s=seconds, dose_s=dose_s if side in protocol.sides else 0)
-        for side, seconds in counted.items()
-    }
-
-
 def pain_summary(sessions: Iterable[SessionRecord]) -> PainSummary:
     """Mean pain before and after, over the sessions that have a rating."""
     rated = list(sessions)
@@ -227,6 +215,10 @@ def pain_summary(sessions: Iterable[SessionRecord]) -> PainSummary:
         before_count=len(before),
         after_count=len(after),
     )
+
+
+def _days_since(first_use: date | None, today: date, window_days: int) -> int:
+    return days_from(today - timedelta(days=window_days - 1), today, first_use)
 
 
 def _days_done(done: set[date], today: date, window_days: int) -> int:

@@ -1,35 +1,33 @@
-"""Everything ``hipflex insights`` and the report show, and the plain-language summary.
+"""Everything ``hipflex insights``, the History page and the report show.
 
 Pure: records, the protocol, today's date and the time zone go in. The window is the last
-``weeks`` × 7 local days ending today; dose is counted in 7-day blocks of that window (so every
-block is a whole week, the last one ending today).
+``weeks`` weeks ending today (:mod:`hipflex.insights.weeks`: the one week definition);
+days before the first session are not counted against the person, demos are left out unless
+asked, and a day counts at most one session's dose (:mod:`hipflex.insights.dose`). The words
+are in :mod:`hipflex.insights.sentences`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from hipflex.domain.events import SessionStatus
 from hipflex.domain.protocol import Protocol, Side
-from hipflex.domain.records import SessionRecord
+from hipflex.domain.records import PainCheckInRecord, SessionRecord
+from hipflex.insights.dose import WeekDose, daily_seconds, week_dose
+from hipflex.insights.evidence import DailyTrend
+from hipflex.insights.history_view import PainPoint, pain_series
 from hipflex.insights.intervals import Interval
-from hipflex.insights.pain import MIN_DAYS_PER_GROUP, MIN_PAIRS, PainAnalysis, analyse_pain
-from hipflex.insights.stats import local_day
-from hipflex.insights.trends import (
-    DEFAULT_MARGIN_DEG,
-    MIN_SESSIONS_FOR_SLOPE,
-    RangeOfMotion,
-    SideTrend,
-    range_of_motion,
-)
+from hipflex.insights.pain import PainAnalysis, analyse_pain
+from hipflex.insights.scope import counted_sessions, first_use_day, local_day
+from hipflex.insights.sentences import summary_sentences
+from hipflex.insights.trends import DEFAULT_MARGIN_DEG, RangeOfMotion, SideTrend, range_of_motion
+from hipflex.insights.weeks import WEEK_DAYS, Week, days_from, weeks_ending
 
-CAVEAT = (
-    "These are your own numbers, not a clinical trial: days differ in many ways besides "
-    "stretching, so read them as a hint to discuss with your physiotherapist."
-)
+__all__ = ["Insights", "PainPoint", "build_insights"]
 
 
 @dataclass(frozen=True)
@@ -38,29 +36,12 @@ class DayStatus:
     done: bool  # a completed session
     started: bool  # any session, completed or not
     counted_s: float
-
-
-@dataclass(frozen=True)
-class WeekDose:
-    """Counted hold seconds per side in one 7-day block, against the weekly dose per side."""
-
-    first_day: date
-    counted_s: dict[Side, float]
-    dose_s: int
-
-
-@dataclass(frozen=True)
-class PainPoint:
-    """A session's pain ratings (0–10), for charts."""
-
-    at: datetime
-    before: int | None
-    after: int | None
+    before_start: bool = False  # before the first session: not counted against the person
 
 
 @dataclass(frozen=True)
 class SessionNote:
-    day: date
+    day: date  # the day of the session the note belongs to
     text: str
 
 
@@ -68,35 +49,65 @@ class SessionNote:
 class Insights:
     protocol: Protocol
     today: date
-    first_day: date
+    tz: tzinfo  # the person's time zone: local days and times
+    first_day: date  # the window's first day
     weeks: int
+    week_list: tuple[Week, ...]
+    first_use: date | None  # the person's first session (any time, not only in the window)
     sessions: int  # sessions started in the window
+    demo_sessions: int  # demo sessions in the window left out (0 with include_demo)
     days: tuple[DayStatus, ...]
-    days_planned: int
     week_doses: tuple[WeekDose, ...]
     range_of_motion: RangeOfMotion
     pain: PainAnalysis
     pain_points: tuple[PainPoint, ...]
     notes: tuple[SessionNote, ...]
-    sentences: tuple[str, ...]
+    sentences: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return self.sessions == 0
+        return self.sessions == 0 and not self.pain.checkins
 
     @property
     def days_done(self) -> int:
         return sum(1 for day in self.days if day.done)
 
+    @property
+    def active_days(self) -> int:
+        """Days of the window on or after the first session."""
+        return days_from(self.first_day, self.today, self.first_use)
+
+    @property
+    def started_in_window(self) -> bool:
+        """True when the first session ever falls inside the window (a new user)."""
+        return self.first_use is not None and self.first_use > self.first_day
+
+    @property
+    def days_planned(self) -> int:
+        """Days the protocol plans over the active days (7 a week for a daily protocol)."""
+        return round(self.protocol.days_per_week * self.active_days / WEEK_DAYS)
+
+    def counted_s(self, side: Side) -> float:
+        return sum(w.counted_s(side) for w in self.week_doses)
+
+    def dose_s(self, side: Side) -> int:
+        return sum(w.sides[side].dose_s for w in self.week_doses if side in w.sides)
+
     def mean_weekly_s(self, side: Side) -> float:
-        if not self.week_doses:
+        """Counted seconds per week of active days (days since the first session)."""
+        if not self.active_days:
             return 0.0
-        return sum(w.counted_s.get(side, 0.0) for w in self.week_doses) / len(self.week_doses)
+        return self.counted_s(side) / (self.active_days / WEEK_DAYS)
+
+    def dose_fraction(self, side: Side) -> float | None:
+        dose = self.dose_s(side)
+        return self.counted_s(side) / dose if dose else None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (degrees and points to 0.01, seconds to 0.1)."""
         rom = self.range_of_motion
         pain = self.pain
+        sides = self.protocol.sides
         return {
             "protocol": self.protocol.name,
             "window": {
@@ -104,18 +115,26 @@ class Insights:
                 "last_day": self.today.isoformat(),
                 "weeks": self.weeks,
             },
+            "first_use": self.first_use.isoformat() if self.first_use else None,
             "sessions": self.sessions,
-            "adherence": {"days_done": self.days_done, "days_planned": self.days_planned},
+            "demo_sessions_left_out": self.demo_sessions,
+            "adherence": {
+                "days_done": self.days_done,
+                "days_planned": self.days_planned,
+                "active_days": self.active_days,
+            },
             "dose": {
                 "weekly_dose_s": self.protocol.weekly_dose_s(),
-                "mean_weekly_s": {
-                    side.value: round(self.mean_weekly_s(side), 1) for side in self.protocol.sides
-                },
+                "daily_cap_s": self.protocol.session_dose_s(),
+                "mean_weekly_s": {s.value: round(self.mean_weekly_s(s), 1) for s in sides},
+                "fraction": {s.value: _r(self.dose_fraction(s), 3) for s in sides},
                 "weeks": [
                     {
-                        "first_day": w.first_day.isoformat(),
-                        "counted_s": {s.value: round(v, 1) for s, v in w.counted_s.items()},
-                        "dose_s": w.dose_s,
+                        "first_day": w.week.first_day.isoformat(),
+                        "last_day": w.week.last_day.isoformat(),
+                        "active_days": w.active_days,
+                        "counted_s": {s.value: round(d.counted_s, 1) for s, d in w.sides.items()},
+                        "dose_s": {s.value: d.dose_s for s, d in w.sides.items()},
                     }
                     for w in self.week_doses
                 ],
@@ -124,10 +143,11 @@ class Insights:
                 "margin_deg": rom.margin_deg,
                 "difference_deg": _r(rom.difference_deg),
                 "asymmetric": rom.asymmetric,
-                "sides": {side.value: _trend_json(trend) for side, trend in rom.trends.items()},
+                "sides": {side.value: _side_json(trend) for side, trend in rom.trends.items()},
             },
             "pain": {
                 "rated_sessions": pain.rated_sessions,
+                "checkins": pain.checkins,
                 "before_after": {
                     "pairs": len(pain.before_after.pairs),
                     "before_mean": _r(pain.before_after.before_mean),
@@ -141,6 +161,16 @@ class Insights:
                     "difference": _interval_json(pain.days.difference),
                     "enough": pain.days.enough,
                 },
+                "weekly": [
+                    {
+                        "first_day": w.week.first_day.isoformat(),
+                        "last_day": w.week.last_day.isoformat(),
+                        "mean": _r(w.mean),
+                        "rated_days": w.rated_days,
+                    }
+                    for w in pain.weekly
+                ],
+                "trend": _trend_json(pain.trend, "points_per_week"),
             },
             "notes": [{"day": n.day.isoformat(), "text": n.text} for n in self.notes],
             "summary": list(self.sentences),
@@ -154,197 +184,56 @@ def build_insights(
     tz: tzinfo,
     *,
     weeks: int = 4,
+    checkins: Sequence[PainCheckInRecord] = (),
+    first_use: datetime | None = None,
+    include_demo: bool = False,
     margin_deg: float = DEFAULT_MARGIN_DEG,
 ) -> Insights:
-    """Insights over the ``weeks`` × 7 days ending ``today`` (sessions outside are ignored)."""
+    """Insights over the ``weeks`` weeks ending ``today`` (records outside are ignored).
+
+    ``first_use`` is the first stored session's start (pass it when ``sessions`` is not the
+    whole history); demo sessions count only with ``include_demo``.
+    """
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
-    first_day = today - timedelta(days=7 * weeks - 1)
-    window = sorted(
-        (s for s in sessions if first_day <= local_day(s.started_at, tz) <= today),
-        key=lambda s: s.started_at,
-    )
+    week_list = weeks_ending(today, weeks)
+    first_day = week_list[0].first_day
+    in_window = [s for s in sessions if first_day <= local_day(s.started_at, tz) <= today]
+    window = counted_sessions(in_window, include_demo)
+    first = first_use_day(first_use, counted_sessions(sessions, include_demo), tz)
+    window_checkins = [c for c in checkins if first_day <= c.day <= today]
+    daily = daily_seconds(window, protocol, tz)
     insights = Insights(
         protocol=protocol,
         today=today,
+        tz=tz,
         first_day=first_day,
         weeks=weeks,
+        week_list=week_list,
+        first_use=first,
         sessions=len(window),
-        days=_days(window, first_day, today, tz),
-        days_planned=weeks * protocol.days_per_week,
-        week_doses=_week_doses(window, protocol, first_day, weeks, tz),
-        range_of_motion=range_of_motion(window, protocol.sides, margin_deg=margin_deg),
-        pain=analyse_pain(window, tz),
-        pain_points=tuple(
-            PainPoint(s.started_at, s.pain_before, s.pain_after)
-            for s in window
-            if s.pain_before is not None or s.pain_after is not None
-        ),
+        demo_sessions=len(in_window) - len(window),
+        days=_days(window, first_day, today, tz, first),
+        week_doses=tuple(week_dose(daily, protocol, week, first) for week in week_list),
+        range_of_motion=range_of_motion(window, tz, protocol.sides, margin_deg=margin_deg),
+        pain=analyse_pain(window, tz, window_checkins, week_list),
+        pain_points=tuple(pain_series(window, tz, window_checkins)),
         notes=tuple(
-            SessionNote(local_day(note.created_at, tz), note.text)
+            SessionNote(local_day(s.started_at, tz), note.text)
             for s in window
             for note in s.notes
             if note.text.strip()
         ),
-        sentences=(),
     )
-    return _with_sentences(insights)
-
-
-def summary_sentences(insights: Insights) -> list[str]:
-    """The plain-language summary, one sentence per finding."""
-    weeks = "week" if insights.weeks == 1 else f"{insights.weeks} weeks"
-    if insights.empty:
-        return [
-            f"No sessions in the last {weeks} yet. Start one with `hipflex start` (or open "
-            "hipflex in the browser); this summary fills in as you go."
-        ]
-    sentences = [_adherence_sentence(insights, weeks), _dose_sentence(insights)]
-    sentences += _range_of_motion_sentences(insights.range_of_motion)
-    sentences += _pain_sentences(insights.pain)
-    return sentences
-
-
-def _with_sentences(insights: Insights) -> Insights:
-    from dataclasses import replace
-
     return replace(insights, sentences=tuple(summary_sentences(insights)))
 
 
-def _adherence_sentence(insights: Insights, weeks: str) -> str:
-    total_days = 7 * insights.weeks
-    done = insights.days_done
-    if insights.protocol.days_per_week == 7:
-        text = f"Over the last {weeks} you stretched on {done} of {total_days} days"
-    else:
-        text = (
-            f"Over the last {weeks} you stretched on {done} days (planned: {insights.days_planned})"
-        )
-    partial = sum(1 for d in insights.days if d.started and not d.done)
-    if partial:
-        text += f", and started but did not finish on {partial} more"
-    return text + "."
-
-
-def _dose_sentence(insights: Insights) -> str:
-    dose = insights.protocol.weekly_dose_s()
-    parts = []
-    for side in insights.protocol.sides:
-        mean = insights.mean_weekly_s(side)
-        parts.append(f"{mean:.0f} s on your {side.value} side ({mean / dose:.0%})")
-    return (
-        f"On average you held the stretch {' and '.join(parts)} a week, "
-        f"against a dose of {dose} s per side."
-    )
-
-
-def _range_of_motion_sentences(rom: RangeOfMotion) -> list[str]:
-    if not rom.measured:
-        return [
-            "No camera sessions yet: hip extension is measured when you stretch in front of "
-            "the camera (or analyse a video)."
-        ]
-    sentences = [_trend_sentence(trend) for trend in rom.trends.values()]
-    if rom.difference_deg is not None and rom.asymmetric:
-        right = rom.trends[Side.RIGHT]
-        left = rom.trends[Side.LEFT]
-        wider = "right" if rom.difference_deg > 0 else "left"
-        sentences.append(
-            f"Your {wider} hip reaches {abs(rom.difference_deg):.0f}° more extension than the "
-            f"other (recent sessions: right {_recent(right):.0f}°, left {_recent(left):.0f}°), "
-            f"more than the {rom.margin_deg:.0f}° the camera can tell apart: worth showing "
-            "your physiotherapist."
-        )
-    return sentences
-
-
-def _trend_sentence(trend: SideTrend) -> str:
-    side = trend.side.value
-    if not trend.points:
-        return f"Your {side} side has no camera measurements yet."
-    if trend.slope is None:
-        count = trend.sessions
-        values = " and ".join(f"{p.hip_extension_deg:.0f}°" for p in trend.points)
-        plural = "session" if count == 1 else "sessions"
-        return (
-            f"Your {side} hip extension was measured in {count} camera {plural} ({values}); "
-            f"a trend needs at least {MIN_SESSIONS_FOR_SLOPE}."
-        )
-    slope = trend.slope
-    assert trend.first_deg is not None and trend.last_deg is not None
-    text = (
-        f"Your {side} hip extension went from {trend.first_deg:.0f}° to {trend.last_deg:.0f}° "
-        f"over {trend.sessions} camera sessions ({slope.estimate:+.1f}° a week, 95% interval "
-        f"{slope.low:+.1f} to {slope.high:+.1f})"
-    )
-    if not slope.excludes_zero():
-        text += ", not clearly different from no change"
-    return text + "."
-
-
-def _pain_sentences(pain: PainAnalysis) -> list[str]:
-    if not pain.any_ratings:
-        return [
-            "You have not rated your pain yet: rate it (0–10) before and after a session to "
-            "see whether stretching helps."
-        ]
-    sentences = []
-    before_after = pain.before_after
-    pairs = len(before_after.pairs)
-    if before_after.enough and before_after.change is not None:
-        change = before_after.change
-        direction = "lower" if change.estimate < 0 else "higher"
-        text = (
-            f"Your pain after stretching is on average {abs(change.estimate):.1f} points "
-            f"{direction} than before ({_points_interval(change)}, {pairs} sessions)"
-        )
-        if not change.excludes_zero():
-            text += ", but the interval includes no change"
-        sentences.append(text + ".")
-    else:
-        sentences.append(
-            f"Only {pairs} session{'s have' if pairs != 1 else ' has'} pain rated both before "
-            f"and after: too few (under {MIN_PAIRS}) to say whether stretching changes your pain."
-        )
-    days = pain.days
-    if days.enough and days.difference is not None:
-        difference = days.difference
-        direction = "lower" if difference.estimate < 0 else "higher"
-        text = (
-            f"On days you stretched your pain averaged {abs(difference.estimate):.1f} points "
-            f"{direction} than on days you did not ({_points_interval(difference)}, bootstrap; "
-            f"{len(days.with_session)} and {len(days.without_session)} days)"
-        )
-        if not difference.excludes_zero():
-            text += ", but the interval includes no difference"
-        sentences.append(text + ".")
-    elif not days.without_session:
-        sentences.append(
-            "Every day with a pain rating also had a completed session, so days with and "
-            "without stretching cannot be compared yet."
-        )
-    else:
-        sentences.append(
-            f"Too few rated days to compare days with and without a session "
-            f"({len(days.with_session)} and {len(days.without_session)}; "
-            f"at least {MIN_DAYS_PER_GROUP} of each are needed)."
-        )
-    if before_after.enough or days.enough:
-        sentences.append(CAVEAT)
-    return sentences
-
-
-def _points_interval(interval: Interval) -> str:
-    return f"95% interval {interval.low:+.1f} to {interval.high:+.1f} points"
-
-
-def _recent(trend: SideTrend) -> float:
-    recent = trend.points[-3:]
-    return sum(p.hip_extension_deg for p in recent) / len(recent)
-
-
 def _days(
-    sessions: Sequence[SessionRecord], first_day: date, today: date, tz: tzinfo
+    sessions: Sequence[SessionRecord],
+    first_day: date,
+    today: date,
+    tz: tzinfo,
+    first_use: date | None,
 ) -> tuple[DayStatus, ...]:
     done: set[date] = set()
     started: set[date] = set()
@@ -357,35 +246,43 @@ def _days(
         counted[day] = counted.get(day, 0.0) + sum(h.counted_s for h in session.holds)
     span = (today - first_day).days + 1
     days = (first_day + timedelta(days=offset) for offset in range(span))
-    return tuple(DayStatus(d, d in done, d in started, counted.get(d, 0.0)) for d in days)
+    return tuple(
+        DayStatus(
+            d,
+            d in done,
+            d in started,
+            counted.get(d, 0.0),
+            before_start=first_use is None or d < first_use,
+        )
+        for d in days
+    )
 
 
-def _week_doses(
-    sessions: Sequence[SessionRecord], protocol: Protocol, first_day: date, weeks: int, tz: tzinfo
-) -> tuple[WeekDose, ...]:
-    blocks = []
-    for index in range(weeks):
-        start = first_day + timedelta(days=7 * index)
-        end = start + timedelta(days=6)
-        counted: dict[Side, float] = dict.fromkeys(protocol.sides, 0.0)
-        for session in sessions:
-            if start <= local_day(session.started_at, tz) <= end:
-                for side, seconds in session.counted_s_by_side().items():
-                    counted[side] = counted.get(side, 0.0) + seconds
-        blocks.append(WeekDose(start, counted, protocol.weekly_dose_s()))
-    return tuple(blocks)
-
-
-def _trend_json(trend: SideTrend) -> dict[str, Any]:
+def _side_json(trend: SideTrend) -> dict[str, Any]:
     return {
         "sessions": trend.sessions,
         "points": [
-            {"at": _iso(p.at), "session_id": p.session_id, "deg": round(p.hip_extension_deg, 2)}
+            {
+                "at": p.at.isoformat(),
+                "session_id": p.session_id,
+                "deg": round(p.hip_extension_deg, 2),
+            }
             for p in trend.points
         ],
+        **_trend_json(trend.trend, "deg_per_week"),
         "first_deg": _r(trend.first_deg),
         "last_deg": _r(trend.last_deg),
-        "slope_deg_per_week": _interval_json(trend.slope),
+    }
+
+
+def _trend_json(trend: DailyTrend, unit: str) -> dict[str, Any]:
+    return {
+        "days": trend.days,
+        "span_days": trend.span_days,
+        "verdict": trend.verdict.value,
+        f"slope_{unit}": _interval_json(trend.slope),
+        "first": _r(trend.first_value),
+        "last": _r(trend.last_value),
     }
 
 
@@ -399,9 +296,5 @@ def _interval_json(interval: Interval | None) -> dict[str, float] | None:
     }
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)

@@ -2,7 +2,9 @@
 
 Pure. A session's value for a side is the largest hip extension any hold on that side reached
 (``hip_extension_max_deg``, measured by the camera or a video). Holds timed without the camera
-have no value and are left out, so a side never measured has no trend.
+have no value and are left out, so a side never measured has no trend. The trend is fitted to
+one value per day (the mean of that day's sessions) under the rule of
+:mod:`hipflex.insights.evidence`.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-
-import numpy as np
+from datetime import date, datetime, tzinfo
+from statistics import fmean
 
 from hipflex.domain.protocol import Side
 from hipflex.domain.records import SessionRecord
-from hipflex.insights.intervals import Interval, t_quantile_975
+from hipflex.insights.evidence import HIP_EXTENSION_TREND, DailyTrend, TrendRule, daily_trend
+from hipflex.insights.intervals import Interval
+from hipflex.insights.scope import local_day
 
 DEFAULT_MARGIN_DEG = 5.0  # beyond the camera's error: a real left/right difference
 RECENT_SESSIONS = 3  # the left/right comparison uses each side's last few sessions
-MIN_SESSIONS_FOR_SLOPE = 3  # two points always fit a line exactly: no interval
 
 
 @dataclass(frozen=True)
@@ -35,23 +37,32 @@ class ExtensionPoint:
 
 @dataclass(frozen=True)
 class SideTrend:
-    """One side's measurements, oldest first, and the straight-line trend through them.
-
-    ``slope`` is degrees per week with a 95 % interval (None below three sessions or when all
-    sessions fall on the same moment). ``first_deg``/``last_deg`` are the fitted line's values at
-    the first and last session when there is a slope (less noisy than single sessions), else
-    the measured values.
-    """
+    """One side's measurements (per session, oldest first) and the trend over days."""
 
     side: Side
     points: tuple[ExtensionPoint, ...]
-    slope: Interval | None
-    first_deg: float | None
-    last_deg: float | None
+    trend: DailyTrend
 
     @property
     def sessions(self) -> int:
         return len(self.points)
+
+    @property
+    def days(self) -> int:
+        return self.trend.days
+
+    @property
+    def slope(self) -> Interval | None:
+        """Degrees per week with a 95 % interval; None unless the trend rule is met."""
+        return self.trend.slope
+
+    @property
+    def first_deg(self) -> float | None:
+        return self.trend.first_value
+
+    @property
+    def last_deg(self) -> float | None:
+        return self.trend.last_value
 
 
 @dataclass(frozen=True)
@@ -86,47 +97,23 @@ def extension_points(sessions: Sequence[SessionRecord]) -> list[ExtensionPoint]:
     return points
 
 
-def slope_per_week(points: Sequence[ExtensionPoint]) -> Interval | None:
-    """Least-squares slope in degrees per week with a 95 % t interval (n - 2 df)."""
-    if len(points) < MIN_SESSIONS_FOR_SLOPE:
-        return None
-    origin = points[0].at
-    weeks = np.array([(p.at - origin).total_seconds() / (7 * 86400) for p in points])
-    degrees = np.array([p.hip_extension_deg for p in points])
-    centred = weeks - weeks.mean()
-    sxx = float(centred @ centred)
-    if sxx <= 0:
-        return None
-    slope = float(centred @ (degrees - degrees.mean())) / sxx
-    intercept = float(degrees.mean()) - slope * float(weeks.mean())
-    residuals = degrees - (intercept + slope * weeks)
-    df = len(points) - 2
-    standard_error = math.sqrt(float(residuals @ residuals) / df / sxx)
-    half = t_quantile_975(df) * standard_error
-    return Interval(slope, slope - half, slope + half)
-
-
-def side_trend(side: Side, points: Sequence[ExtensionPoint]) -> SideTrend:
+def side_trend(
+    side: Side,
+    points: Sequence[ExtensionPoint],
+    tz: tzinfo,
+    rule: TrendRule = HIP_EXTENSION_TREND,
+) -> SideTrend:
     """The trend of one side's points (already filtered to that side, oldest first)."""
-    ordered = tuple(points)
-    slope = slope_per_week(ordered)
-    if not ordered:
-        return SideTrend(side, ordered, None, None, None)
-    if slope is None:
-        return SideTrend(
-            side, ordered, None, ordered[0].hip_extension_deg, ordered[-1].hip_extension_deg
-        )
-    origin = ordered[0].at
-    weeks = [(p.at - origin).total_seconds() / (7 * 86400) for p in ordered]
-    mean_weeks = sum(weeks) / len(weeks)
-    mean_deg = sum(p.hip_extension_deg for p in ordered) / len(ordered)
-    first = mean_deg + slope.estimate * (weeks[0] - mean_weeks)
-    last = mean_deg + slope.estimate * (weeks[-1] - mean_weeks)
-    return SideTrend(side, ordered, slope, first, last)
+    by_day: dict[date, list[float]] = {}
+    for point in points:
+        by_day.setdefault(local_day(point.at, tz), []).append(point.hip_extension_deg)
+    daily = {day: fmean(values) for day, values in by_day.items()}
+    return SideTrend(side, tuple(points), daily_trend(daily, rule))
 
 
 def range_of_motion(
     sessions: Sequence[SessionRecord],
+    tz: tzinfo,
     sides: Sequence[Side] = (Side.RIGHT, Side.LEFT),
     *,
     margin_deg: float = DEFAULT_MARGIN_DEG,
@@ -134,14 +121,17 @@ def range_of_motion(
     """Trends per side and the left/right difference (mean of each side's last 3 sessions)."""
     points = extension_points(sessions)
     every_side = list(dict.fromkeys([*sides, *(p.side for p in points)]))
-    trends = {side: side_trend(side, [p for p in points if p.side is side]) for side in every_side}
+    trends = {
+        side: side_trend(side, [p for p in points if p.side is side], tz) for side in every_side
+    }
     difference: float | None = None
     right, left = trends.get(Side.RIGHT), trends.get(Side.LEFT)
     if right is not None and left is not None and right.points and left.points:
-        difference = _recent_mean(right) - _recent_mean(left)
+        difference = recent_mean(right) - recent_mean(left)
     return RangeOfMotion(trends=trends, difference_deg=difference, margin_deg=margin_deg)
 
 
-def _recent_mean(trend: SideTrend) -> float:
+def recent_mean(trend: SideTrend) -> float:
+    """The mean of the side's last few sessions, degrees."""
     recent = trend.points[-RECENT_SESSIONS:]
     return sum(p.hip_extension_deg for p in recent) / len(recent)

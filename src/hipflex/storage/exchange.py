@@ -21,17 +21,19 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from hipflex import __version__
-from hipflex.domain.records import PainMoment, SessionRecord
+from hipflex.domain.records import PainCheckInRecord, PainMoment, SessionRecord
 from hipflex.errors import ImportFileError
 from hipflex.storage.exchange_schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
+    CheckInIn,
     HistoryFileIn,
     HoldIn,
     NoteIn,
     PainIn,
     SessionFieldsIn,
     number_text,
+    to_checkin_record,
     to_session_record,
 )
 from hipflex.storage.repository import ImportCounts, Repository, pain_rating_id
@@ -52,8 +54,19 @@ _SESSION_COLUMNS = {
     "session_source": "source",
     "pid": "pid",
     "host": "host",
+    "session_demo": "demo",
 }
 _EXTRA_COLUMNS = ("pain_before", "pain_before_at", "pain_after", "pain_after_at", "notes")
+# A pain check-in is a row of its own: these filled, every session and hold column empty.
+_CHECKIN_COLUMNS = {
+    "checkin_id": "id",
+    "checkin_day": "day",
+    "checkin_value": "value",
+    "checkin_recorded_at": "recorded_at",
+    "checkin_note": "note",
+}
+# Columns added after the first version: a CSV without them still imports.
+_OPTIONAL_COLUMNS = frozenset({"session_demo", *_CHECKIN_COLUMNS})
 _HOLD_COLUMNS = {
     "hold_id": "id",
     "side": "side",
@@ -69,13 +82,25 @@ _HOLD_COLUMNS = {
     "faults": "faults",
 }
 _SHARED_COLUMNS = (*_SESSION_COLUMNS, *_EXTRA_COLUMNS)
-CSV_COLUMNS: tuple[str, ...] = (*_SHARED_COLUMNS, *_HOLD_COLUMNS)
+CSV_COLUMNS: tuple[str, ...] = (*_SHARED_COLUMNS, *_CHECKIN_COLUMNS, *_HOLD_COLUMNS)
+
+
+@dataclass(frozen=True)
+class HistoryContents:
+    """What an export file holds: sessions (with their parts) and pain check-ins."""
+
+    sessions: list[SessionRecord]
+    checkins: list[PainCheckInRecord] = field(default_factory=list)
 
 
 # -- export -----------------------------------------------------------------------------------
 
 
-def history_to_json(sessions: Sequence[SessionRecord], exported_at: datetime) -> dict[str, Any]:
+def history_to_json(
+    sessions: Sequence[SessionRecord],
+    exported_at: datetime,
+    checkins: Sequence[PainCheckInRecord] = (),
+) -> dict[str, Any]:
     """The JSON export document for ``sessions`` (nested, with a format version)."""
     return {
         "format": FORMAT_NAME,
@@ -83,22 +108,33 @@ def history_to_json(sessions: Sequence[SessionRecord], exported_at: datetime) ->
         "exported_at": _time(exported_at),
         "hipflex_version": __version__,
         "sessions": [session_to_json(s) for s in sessions],
+        "pain_checkins": [checkin_to_json(c) for c in checkins],
     }
 
 
-def write_json(sessions: Sequence[SessionRecord], out: TextIO, exported_at: datetime) -> None:
-    """Write the JSON export of ``sessions`` to ``out``."""
-    json.dump(history_to_json(sessions, exported_at), out, indent=2, ensure_ascii=False)
+def write_json(
+    sessions: Sequence[SessionRecord],
+    out: TextIO,
+    exported_at: datetime,
+    checkins: Sequence[PainCheckInRecord] = (),
+) -> None:
+    """Write the JSON export of ``sessions`` (and pain check-ins) to ``out``."""
+    document = history_to_json(sessions, exported_at, checkins)
+    json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def write_csv(sessions: Sequence[SessionRecord], out: TextIO) -> None:
+def write_csv(
+    sessions: Sequence[SessionRecord], out: TextIO, checkins: Sequence[PainCheckInRecord] = ()
+) -> None:
     """Write one CSV row per hold (a session without holds gets one row with empty hold
-    columns); session fields, pain ratings and notes repeat on each of its rows."""
+    columns); session fields, pain ratings and notes repeat on each of its rows. Each pain
+    check-in gets a row of its own after the sessions."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    no_checkin = [""] * len(_CHECKIN_COLUMNS)
     for session in sessions:
-        common = _session_csv(session)
+        common = [*_session_csv(session), *no_checkin]
         if not session.holds:
             writer.writerow([*common, *([""] * len(_HOLD_COLUMNS))])
         for hold in session.holds:
@@ -120,6 +156,18 @@ def write_csv(sessions: Sequence[SessionRecord], out: TextIO) -> None:
                     faults,
                 ]
             )
+    for checkin in checkins:
+        writer.writerow(
+            [
+                *([""] * len(_SHARED_COLUMNS)),
+                checkin.id,
+                checkin.day.isoformat(),
+                str(checkin.value),
+                _time(checkin.recorded_at),
+                checkin.note or "",
+                *([""] * len(_HOLD_COLUMNS)),
+            ]
+        )
 
 
 def export_history(repository: Repository, fmt: str, out: TextIO) -> int:
@@ -127,10 +175,11 @@ def export_history(repository: Repository, fmt: str, out: TextIO) -> int:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use json or csv")
     sessions = repository.sessions_between(None, None)
+    checkins = repository.pain_checkins_between(None, None)
     if fmt == "json":
-        write_json(sessions, out, datetime.now(UTC))
+        write_json(sessions, out, datetime.now(UTC), checkins)
     else:
-        write_csv(sessions, out)
+        write_csv(sessions, out, checkins)
     return len(sessions)
 
 
@@ -152,6 +201,7 @@ def session_to_json(session: SessionRecord) -> dict[str, Any]:
         "source": session.source.value,
         "pid": session.pid,
         "host": session.host,
+        "demo": session.demo,
         "holds": [
             {
                 "id": h.id,
@@ -184,6 +234,17 @@ def session_to_json(session: SessionRecord) -> dict[str, Any]:
     }
 
 
+def checkin_to_json(checkin: PainCheckInRecord) -> dict[str, Any]:
+    """One pain check-in as in the JSON export."""
+    return {
+        "id": checkin.id,
+        "day": checkin.day.isoformat(),
+        "value": checkin.value,
+        "recorded_at": _time(checkin.recorded_at),
+        "note": checkin.note,
+    }
+
+
 def _session_csv(session: SessionRecord) -> list[str]:
     pain = {p.moment: p for p in session.pain_ratings}
     before, after = pain.get(PainMoment.BEFORE), pain.get(PainMoment.AFTER)
@@ -200,6 +261,7 @@ def _session_csv(session: SessionRecord) -> list[str]:
         session.source.value,
         "" if session.pid is None else str(session.pid),
         session.host or "",
+        "true" if session.demo else "false",
         str(before.value) if before else "",
         _time(before.recorded_at) if before else "",
         str(after.value) if after else "",
@@ -222,15 +284,20 @@ class ImportResult:
 
 def import_file(repository: Repository, path: Path) -> ImportResult:
     """Validate ``path`` (our JSON or CSV export) and add what is new, all or nothing."""
-    return import_records(repository, read_history_file(path), path)
+    contents = read_history(path)
+    return import_records(repository, contents.sessions, path, contents.checkins)
 
 
 def import_records(
-    repository: Repository, records: Sequence[SessionRecord], path: Path
+    repository: Repository,
+    records: Sequence[SessionRecord],
+    path: Path,
+    checkins: Sequence[PainCheckInRecord] = (),
 ) -> ImportResult:
-    """Add the new rows of ``records`` (read from ``path``) in one transaction."""
+    """Add the new rows of ``records`` and ``checkins`` (read from ``path``) in one
+    transaction."""
     try:
-        counts = repository.import_sessions(records)
+        counts = repository.import_sessions(records, checkins)
     except ValueError as exc:
         raise ImportFileError(f"{path}: {exc}; nothing was imported") from None
     except SQLAlchemyError as exc:
@@ -242,6 +309,11 @@ def import_records(
 
 
 def read_history_file(path: Path) -> list[SessionRecord]:
+    """The sessions of a JSON or CSV export (see :func:`read_history` for check-ins too)."""
+    return read_history(path).sessions
+
+
+def read_history(path: Path) -> HistoryContents:
     """Parse and validate a JSON or CSV export; ``ImportFileError`` on any problem."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -253,26 +325,29 @@ def read_history_file(path: Path) -> list[SessionRecord]:
         raise ImportFileError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
     is_json = suffix == ".json" or (suffix != ".csv" and text.lstrip().startswith("{"))
-    records = _parse_json(text, path) if is_json else _parse_csv(text, path)
-    _check_unique_ids(records, path)
-    return records
+    contents = _parse_json(text, path) if is_json else _parse_csv(text, path)
+    _check_unique_ids(contents.sessions, path)
+    return contents
 
 
-def _parse_json(text: str, path: Path) -> list[SessionRecord]:
+def _parse_json(text: str, path: Path) -> HistoryContents:
     try:
         document = HistoryFileIn.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise ImportFileError(f"{path}: {_describe(exc, _json_location)}") from None
-    return [
-        to_session_record(s, s.holds, s.pain_ratings, s.notes)  # nested parts come validated
-        for s in document.sessions
-    ]
+    return HistoryContents(
+        [
+            to_session_record(s, s.holds, s.pain_ratings, s.notes)  # nested parts validated
+            for s in document.sessions
+        ],
+        [to_checkin_record(c) for c in document.pain_checkins],
+    )
 
 
-def _parse_csv(text: str, path: Path) -> list[SessionRecord]:
+def _parse_csv(text: str, path: Path) -> HistoryContents:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
-    missing = [c for c in CSV_COLUMNS if c not in header]
+    missing = [c for c in CSV_COLUMNS if c not in header and c not in _OPTIONAL_COLUMNS]
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
         problems = [f"missing {', '.join(missing)}" if missing else ""]
@@ -280,6 +355,8 @@ def _parse_csv(text: str, path: Path) -> list[SessionRecord]:
         detail = "; ".join(p for p in problems if p) or "repeated columns"
         raise ImportFileError(f"{path}:1: header: not a hipflex CSV export ({detail})")
     sessions: dict[str, _CsvSession] = {}
+    checkins: dict[str, tuple[int, PainCheckInRecord]] = {}  # day → (line, check-in)
+    absent = dict.fromkeys(_OPTIONAL_COLUMNS - set(header), "")
     line = reader.line_num + 1
     for values in reader:
         if not any(v.strip() for v in values):
@@ -289,15 +366,19 @@ def _parse_csv(text: str, path: Path) -> list[SessionRecord]:
             raise ImportFileError(
                 f"{path}:{line}: row has {len(values)} fields, the header has {len(header)}"
             )
-        row = dict(zip(header, values, strict=True))
+        row = {**absent, **dict(zip(header, values, strict=True))}
         try:
-            _add_csv_row(sessions, row, line)
+            if not row["session_id"].strip() and row["checkin_id"].strip():
+                _add_csv_checkin(checkins, row, line)
+            else:
+                _add_csv_row(sessions, row, line)
         except _RowError as exc:
             raise ImportFileError(f"{path}:{line}: {exc}") from None
         line = reader.line_num + 1
-    return [
-        to_session_record(s.fields, s.holds, s.pain_ratings, s.notes) for s in sessions.values()
-    ]
+    return HistoryContents(
+        [to_session_record(s.fields, s.holds, s.pain_ratings, s.notes) for s in sessions.values()],
+        [checkin for _, checkin in checkins.values()],
+    )
 
 
 @dataclass
@@ -318,7 +399,10 @@ def _add_csv_row(sessions: dict[str, _CsvSession], row: dict[str, str], line: in
     shared = tuple(row[c] for c in _SHARED_COLUMNS)
     known = sessions.get(row["session_id"])
     if known is None:
-        fields = _validate(SessionFieldsIn, _pick(row, _SESSION_COLUMNS), _SESSION_COLUMNS)
+        picked = _pick(row, _SESSION_COLUMNS)
+        if picked["demo"] is None:  # an older export, or left empty: not a demo
+            picked["demo"] = False
+        fields = _validate(SessionFieldsIn, picked, _SESSION_COLUMNS)
         session_id = str(fields.id)
         pain = [p for moment in PainMoment if (p := _csv_pain(row, moment, session_id)) is not None]
         known = _CsvSession(line, shared, fields, pain, _csv_notes(row["notes"]))
@@ -336,6 +420,23 @@ def _add_csv_row(sessions: dict[str, _CsvSession], row: dict[str, str], line: in
         if hold_values.get("faults") is not None:
             hold_values["faults"] = _json_cell(str(hold_values["faults"]), "faults")
         known.holds.append(_validate(HoldIn, hold_values, _HOLD_COLUMNS))
+
+
+def _add_csv_checkin(
+    checkins: dict[str, tuple[int, PainCheckInRecord]], row: dict[str, str], line: int
+) -> None:
+    filled = [c for c in (*_SHARED_COLUMNS, *_HOLD_COLUMNS) if row[c].strip()]
+    if filled:
+        raise _RowError(f"{filled[0]}: must be empty on a pain check-in row")
+    checkin = to_checkin_record(
+        _validate(CheckInIn, _pick(row, _CHECKIN_COLUMNS), _CHECKIN_COLUMNS)
+    )
+    day = checkin.day.isoformat()
+    if day in checkins:
+        raise _RowError(
+            f"checkin_day: a second check-in for {day} (first on line {checkins[day][0]})"
+        )
+    checkins[day] = (line, checkin)
 
 
 def _csv_pain(row: dict[str, str], moment: PainMoment, session_id: str) -> PainIn | None:

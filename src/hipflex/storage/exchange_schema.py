@@ -7,7 +7,7 @@ session's fields repeated (see ``exchange.CSV_COLUMNS``). Both turn into the sam
 from __future__ import annotations
 
 import math
-from datetime import UTC
+from datetime import UTC, date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from hipflex.domain.records import (
     PAIN_MIN,
     HoldRecord,
     NoteRecord,
+    PainCheckInRecord,
     PainMoment,
     PainRecord,
     SessionRecord,
@@ -27,7 +28,9 @@ from hipflex.domain.records import (
 )
 
 FORMAT_NAME = "hipflex-history"
-FORMAT_VERSION = 1
+# 2 added a session's ``demo`` mark and the top-level ``pain_checkins``; version 1 files are
+# read as they are (no demos, no check-ins).
+FORMAT_VERSION = 2
 
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Degrees = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -92,6 +95,7 @@ class SessionFieldsIn(_Strict):
     source: Source
     pid: int | None = Field(default=None, ge=0)
     host: str | None = Field(default=None, max_length=255)
+    demo: bool = False
 
 
 class SessionIn(SessionFieldsIn):
@@ -107,6 +111,16 @@ class SessionIn(SessionFieldsIn):
         return self
 
 
+class CheckInIn(_Strict):
+    """A pain check-in (a rating outside any session), one per local day."""
+
+    id: UUID
+    day: date
+    value: int = Field(ge=PAIN_MIN, le=PAIN_MAX)
+    recorded_at: AwareDatetime
+    note: str | None = None
+
+
 class HistoryFileIn(_Strict):
     """The whole JSON export."""
 
@@ -115,6 +129,14 @@ class HistoryFileIn(_Strict):
     exported_at: AwareDatetime | None = None
     hipflex_version: str | None = None
     sessions: list[SessionIn]
+    pain_checkins: list[CheckInIn] = []
+
+    @model_validator(mode="after")
+    def _one_checkin_per_day(self) -> HistoryFileIn:
+        days = [checkin.day for checkin in self.pain_checkins]
+        if len(days) != len(set(days)):
+            raise ValueError("pain_checkins: at most one check-in per day")
+        return self
 
     @field_validator("format_version")
     @classmethod
@@ -180,9 +202,21 @@ def to_session_record(
         source=fields.source,
         pid=fields.pid,
         host=fields.host,
+        demo=fields.demo,
         holds=tuple(to_hold_record(h, session_id) for h in holds),
         pain_ratings=tuple(to_pain_record(p, session_id) for p in pain_ratings),
         notes=tuple(to_note_record(n, session_id) for n in notes),
+    )
+
+
+def to_checkin_record(checkin: CheckInIn) -> PainCheckInRecord:
+    """The record for a validated pain check-in."""
+    return PainCheckInRecord(
+        str(checkin.id),
+        checkin.day,
+        checkin.value,
+        checkin.recorded_at.astimezone(UTC),
+        (checkin.note or "").strip() or None,
     )
 
 

@@ -26,11 +26,14 @@ from hipflex.domain.records import (
     PAIN_MIN,
     HoldRecord,
     NoteRecord,
+    PainCheckInRecord,
     PainMoment,
     PainRecord,
     SessionRecord,
     Source,
 )
+from hipflex.storage.checkins import CheckInsMixin, import_checkins
+from hipflex.storage.corrections import CorrectionsMixin
 from hipflex.storage.processes import process_is_alive, this_host
 from hipflex.storage.tables import HoldRow, NoteRow, PainRatingRow, SessionRow
 
@@ -82,16 +85,24 @@ class ImportCounts:
         return sum(self.added.values())
 
 
-class Repository:
-    """The history, over an engine opened by :func:`hipflex.storage.db.open_database`."""
+class Repository(CorrectionsMixin, CheckInsMixin):
+    """The history, over an engine opened by :func:`hipflex.storage.db.open_database`.
+
+    Corrections (edit, delete, undo) and pain check-ins live in their own modules
+    (``storage/corrections.py``, ``storage/checkins.py``). Reads never return a deleted session.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     # -- writes -------------------------------------------------------------------------------
 
-    def start_session(self, protocol: Protocol, source: str, started_at: datetime) -> str:
-        """Record a new in-progress session of ``protocol``; returns its id (a uuid)."""
+    def start_session(
+        self, protocol: Protocol, source: str, started_at: datetime, demo: bool = False
+    ) -> str:
+        """Record a new in-progress session of ``protocol``; returns its id (a uuid).
+
+        ``demo`` marks a sped-up or test run, left out of statistics unless asked."""
         check_aware(started_at, "started_at")
         session_id = str(uuid.uuid4())
         row = SessionRow(
@@ -106,6 +117,7 @@ class Repository:
             source=parse_source(source).value,
             pid=os.getpid(),
             host=this_host(),
+            demo=demo,
         )
         with self._sessions.begin() as db:
             db.add(row)
@@ -222,8 +234,11 @@ class Repository:
                 recovered.append(row.id)
         return recovered
 
-    def import_sessions(self, records: Sequence[SessionRecord]) -> ImportCounts:
-        """Add the sessions, holds, pain ratings and notes not stored yet, in one transaction.
+    def import_sessions(
+        self, records: Sequence[SessionRecord], checkins: Sequence[PainCheckInRecord] = ()
+    ) -> ImportCounts:
+        """Add the sessions, holds, pain ratings, notes and pain check-ins not stored yet, in
+        one transaction (a check-in is matched by its day).
 
         Rows already present (same id) are skipped, so importing twice adds nothing. A row
         whose id exists under another session raises ``ValueError`` and nothing is added.
@@ -263,25 +278,27 @@ class Repository:
                         added["notes"] += 1
                 # Flush per session so a later hold row never precedes its session row.
                 db.flush()
+            if checkins:  # counted only when the file has any, so older counts stay as they were
+                added["pain_checkins"], skipped["pain_checkins"] = import_checkins(db, checkins)
         return ImportCounts(added=added, skipped=skipped)
 
     # -- reads --------------------------------------------------------------------------------
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         """One session with everything attached, or None."""
-        found = self._read(_with_children(select(SessionRow).where(SessionRow.id == session_id)))
+        found = self._read(_with_children(_live().where(SessionRow.id == session_id)))
         return found[0] if found else None
 
     def recent_sessions(self, limit: int = 20) -> list[SessionRecord]:
         """The ``limit`` most recently started sessions, newest first."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        query = select(SessionRow).order_by(SessionRow.started_at.desc(), SessionRow.id)
+        query = _live().order_by(SessionRow.started_at.desc(), SessionRow.id)
         return self._read(_with_children(query.limit(limit)))
 
     def sessions_between(self, start: datetime | None, end: datetime | None) -> list[SessionRecord]:
         """Sessions started in ``[start, end)`` (None: unbounded), oldest first."""
-        query = select(SessionRow).order_by(SessionRow.started_at, SessionRow.id)
+        query = _live().order_by(SessionRow.started_at, SessionRow.id)
         if start is not None:
             query = query.where(SessionRow.started_at >= start)
         if end is not None:
@@ -300,6 +317,11 @@ class Repository:
         if row is None:
             raise ValueError(f"no session with id {session_id!r}")
         return row
+
+
+def _live() -> Select[Any]:
+    """Sessions not deleted (a deleted one waits for its undo window, then is purged)."""
+    return select(SessionRow).where(SessionRow.deleted_at.is_(None))
 
 
 def _with_children(query: Select[Any]) -> Select[Any]:
@@ -381,6 +403,7 @@ def _session_record(row: SessionRow) -> SessionRecord:
         source=Source(row.source),
         pid=row.pid,
         host=row.host,
+        demo=row.demo,
         holds=tuple(_hold_record(h) for h in _in_order(row.holds)),
         pain_ratings=tuple(
             PainRecord(p.id, p.session_id, PainMoment(p.moment), p.value, p.recorded_at)
@@ -425,6 +448,7 @@ def _session_row(record: SessionRecord) -> SessionRow:
         source=record.source.value,
         pid=record.pid,
         host=record.host,
+        demo=record.demo,
     )
 
 

@@ -7,11 +7,13 @@ enforced by CHECK constraints so a hand-edited database cannot hold nonsense.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -92,6 +95,10 @@ class SessionRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     pid: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str | None] = mapped_column(String(255))
+    # A demo (a sped-up run): kept and listed, left out of statistics unless asked.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Soft delete: set when the person deletes the session; restorable until purged.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     holds: Mapped[list[HoldRow]] = relationship(
         back_populates="session", order_by="HoldRow.started_at", cascade="all, delete-orphan"
@@ -158,3 +165,16 @@ class NoteRow(Base):
     )
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PainCheckInRow(Base):
+    """A pain rating outside any session: one per local day (a new one replaces it)."""
+
+    __tablename__ = "pain_checkins"
+    __table_args__ = (CheckConstraint("value >= 0 AND value <= 10", name="value"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    value: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hipflex.domain.clock import Clock
 from hipflex.settings import resolve_data_dir
@@ -15,11 +16,15 @@ from hipflex.storage.db import open_database
 from hipflex.web.camera_bridge import EstimatorFactory
 from hipflex.web.context import LOOPBACK_HOSTS, WebContext
 from hipflex.web.routes.api import router as api_router
+from hipflex.web.routes.camera_check import router as camera_check_router
 from hipflex.web.routes.live import router as live_router
 from hipflex.web.routes.pages import router as pages_router
 from hipflex.web.security import LocalOnlyMiddleware
 
 STATIC_DIR = Path(__file__).with_name("static")
+# A reverse proxy is trusted only on this machine: its X-Forwarded-Proto says whether the
+# browser used HTTPS. From any other address the headers are ignored.
+LOOPBACK_PROXIES = ["127.0.0.1", "::1"]
 
 
 def create_app(
@@ -30,12 +35,15 @@ def create_app(
     estimator_factory: EstimatorFactory | None = None,
     clock_factory: Callable[[], Clock] | None = None,
     database_url: str | None = None,
+    trusted_proxy: bool = False,
 ) -> FastAPI:
     """The hipflex web app over the history in ``data_dir`` (default: the user data dir).
 
     ``speed`` > 1 runs session clocks that many times faster (tests and demos only);
     ``estimator_factory`` replaces MediaPipe (tests feed synthetic poses); ``clock_factory``
-    replaces the session clock. Raises ``DataDirError`` / ``DatabaseError`` when the data dir
+    replaces the session clock. ``allowed_hosts`` are the names browsers may use for the app
+    (Host header); ``trusted_proxy`` honours ``X-Forwarded-Proto`` from a reverse proxy on
+    loopback (docs/https.md). Raises ``DataDirError`` / ``DatabaseError`` when the data dir
     or history cannot be used, before anything is served.
     """
     if speed <= 0:
@@ -65,8 +73,12 @@ def create_app(
     )
     app.state.context = context
     app.add_middleware(LocalOnlyMiddleware, allowed_hosts=context.allowed_hosts)
+    if trusted_proxy:
+        # Added last, so it runs first: the Origin check sees the browser's scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=LOOPBACK_PROXIES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.include_router(api_router)
     app.include_router(live_router)
+    app.include_router(camera_check_router)
     return app

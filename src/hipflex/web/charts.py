@@ -3,33 +3,40 @@
 Each function returns markup for an ``<svg role="img">`` with a ``<title>`` and a
 ``<desc>`` that say in words what the chart shows; the page adds a data table as well.
 Colours come from CSS classes (see ``static/css/app.css``) so contrast lives in one place.
+The hip extension and pain charts have a date axis (a day without a session is a gap); every
+axis label is anchored so it stays inside the chart; legends list only series with data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
 from hipflex.domain.protocol import Side
 from hipflex.insights.history_view import PainPoint, SidePoint, WeekSeconds
+from hipflex.insights.wording import plural
 
 WIDTH = 640
 HEIGHT = 260
 LEFT = 48
 RIGHT = 16
-TOP = 16
+TOP = 28  # room for the legend above the plot
 BOTTOM = 40
+MIN_SPAN_DAYS = 14  # a date axis covers at least two weeks, so one day is not a wide smear
+MAX_DATE_TICKS = 6
 
 
 @dataclass(frozen=True)
 class Series:
-    """One line: ``points`` are (x index, value); ``css`` names its colour class."""
+    """One line: ``points`` are (x in days from the axis start, value); ``css`` is its class."""
 
     label: str
     css: str
-    points: Sequence[tuple[int, float]]
+    points: Sequence[tuple[float, float]]
+    tips: Sequence[str] = ()  # a tooltip per point
 
 
 def _nice_max(value: float) -> float:
@@ -37,6 +44,22 @@ def _nice_max(value: float) -> float:
         if value <= step * 5:
             return float(step * 5)
     return float(value)
+
+
+def _tick(x: float, label: str) -> str:
+    """An x-axis label kept inside the chart: start-anchored at the left edge, end-anchored
+    at the right, centred between."""
+    half_width = 4 * len(label)  # about 8 px per character at 13 px
+    anchor, shift = "middle", 0.0
+    if x - half_width < 0:
+        anchor, shift = "start", -min(x - LEFT, 0)
+    elif x + half_width > WIDTH:
+        anchor = "end"
+        shift = WIDTH - 2 - x
+    return (
+        f'<text class="tick" x="{x + shift:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+        f'text-anchor="{anchor}">{escape(label)}</text>'
+    )
 
 
 def _frame(title: str, desc: str, body: list[str], y_max: float, y_label: str) -> Markup:
@@ -72,22 +95,36 @@ def _empty(title: str, message: str) -> Markup:
     )
 
 
+def _legend(entries: Sequence[tuple[str, str]]) -> list[str]:
+    """Legend above the plot: (label, css class) for each series that has data."""
+    body: list[str] = []
+    x = LEFT + 8
+    for label, css in entries:
+        body.append(
+            f'<circle class="dot {escape(css)}" cx="{x}" cy="{TOP - 14}" r="5"/>'
+            f'<text class="legend" x="{x + 10}" y="{TOP - 10}">{escape(label)}</text>'
+        )
+        x += 24 + 8 * len(label)
+    return body
+
+
 def weekly_dose_chart(weeks: Sequence[WeekSeconds], sides: Sequence[Side]) -> Markup:
-    """Grouped bars: counted seconds per side per week, with the weekly dose as a line."""
+    """Grouped bars: counted seconds per side per week (seven days, the last ending today),
+    with each week's dose as a dashed mark."""
     title = "Counted hold seconds per side per week, against the weekly dose"
     if not weeks:
         return _empty(title, "No weeks yet")
-    dose = max(w.dose_s for w in weeks)
-    top = max([dose, *(v for w in weeks for v in w.counted_s.values())])
+    shown = [s for s in sides if any(w.counted_s.get(s, 0.0) for w in weeks)] or list(sides)
+    top = max([*(w.dose_s for w in weeks), *(v for w in weeks for v in w.counted_s.values())])
     y_max = _nice_max(top * 1.05 if top else 1)
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     group_w = plot_w / len(weeks)
-    bar_w = group_w * 0.7 / max(len(sides), 1)
-    body: list[str] = []
+    bar_w = group_w * 0.7 / max(len(shown), 1)
+    body: list[str] = _legend([(f"{side.value} side", f"side-{side.value}") for side in shown])
     for index, week in enumerate(weeks):
         x0 = LEFT + index * group_w + group_w * 0.15
-        for position, side in enumerate(sides):
+        for position, side in enumerate(shown):
             value = week.counted_s.get(side, 0.0)
             height = plot_h * value / y_max
             x = x0 + position * bar_w
@@ -95,115 +132,133 @@ def weekly_dose_chart(weeks: Sequence[WeekSeconds], sides: Sequence[Side]) -> Ma
             body.append(
                 f'<rect class="bar side-{side.value}" x="{x:.1f}" y="{y:.1f}" '
                 f'width="{bar_w - 2:.1f}" height="{height:.1f}">'
-                f"<title>{escape(side.value)} side, week of {week.week_start:%d %b}: "
+                f"<title>{escape(side.value)} side, {week.week.label()}: "
                 f"{value:.0f} s of {week.dose_s} s</title></rect>"
             )
-        body.append(
-            f'<text class="tick" x="{x0 + group_w * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-            f'text-anchor="middle">{week.week_start:%d %b}</text>'
-        )
-    y_dose = TOP + plot_h - plot_h * dose / y_max
-    body.append(
-        f'<line class="dose" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y_dose:.1f}" '
-        f'y2="{y_dose:.1f}"/><text class="dose-label" x="{WIDTH - RIGHT}" '
-        f'y="{y_dose - 5:.1f}" text-anchor="end">dose {dose} s</text>'
-    )
+        if week.dose_s:
+            y_dose = TOP + plot_h - plot_h * week.dose_s / y_max
+            body.append(
+                f'<line class="dose" x1="{x0 - 4:.1f}" x2="{x0 + group_w * 0.7 + 4:.1f}" '
+                f'y1="{y_dose:.1f}" y2="{y_dose:.1f}"><title>dose for {week.week.label()}: '
+                f"{week.dose_s} s</title></line>"
+            )
+        body.append(_tick(x0 + group_w * 0.35, f"{week.week.last_day:%d %b}"))
     latest = weeks[-1]
-    desc = f"{len(weeks)} weeks. This week: " + ", ".join(
-        f"{side.value} {latest.counted_s.get(side, 0.0):.0f} s" for side in sides
+    body.append(
+        f'<text class="dose-label" x="{WIDTH - RIGHT}" y="{TOP - 10}" text-anchor="end">'
+        f"dashed: dose {latest.dose_s} s</text>"
     )
-    desc += f" of a weekly dose of {dose} s per side."
+    desc = f"{len(weeks)} weeks of seven days, each labelled by its last day. Last 7 days: "
+    desc += ", ".join(f"{side.value} {latest.counted_s.get(side, 0.0):.0f} s" for side in sides)
+    desc += f" of a dose of {latest.dose_s} s per side."
     return _frame(title, desc, body, y_max, "seconds")
 
 
-def line_chart(
+def date_chart(
     title: str,
     desc: str,
-    labels: Sequence[str],
+    first_day: date,
+    last_day: date,
     series: Sequence[Series],
     y_max: float,
     y_label: str,
 ) -> Markup:
-    """Lines over sessions (x = index into ``labels``), with a dot per value."""
-    if not labels or not any(s.points for s in series):
+    """Lines over dates: x is days from ``first_day`` (fractions are times of day)."""
+    if not any(s.points for s in series):
         return _empty(title, "Nothing recorded yet")
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-    step = plot_w / max(len(labels) - 1, 1)
+    span = max((last_day - first_day).days + 1, 1)
 
-    def xy(index: int, value: float) -> tuple[float, float]:
-        x = LEFT + (index * step if len(labels) > 1 else plot_w / 2)
+    def xy(day_x: float, value: float) -> tuple[float, float]:
+        x = LEFT + plot_w * min(max(day_x, 0.0), span) / span
         y = TOP + plot_h - plot_h * max(0.0, min(value, y_max)) / y_max
         return x, y
 
     body: list[str] = []
-    every = max(1, len(labels) // 8)
-    for index, label in enumerate(labels):
-        if index % every == 0:
-            x, _ = xy(index, 0)
-            body.append(
-                f'<text class="tick" x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" '
-                f'text-anchor="middle">{escape(label)}</text>'
-            )
-    for line in series:
-        coords = [xy(i, v) for i, v in line.points]
+    step = max(1, -(-span // MAX_DATE_TICKS))
+    for offset in range(0, span, step):
+        x, _ = xy(offset + 0.5, 0)
+        body.append(_tick(x, f"{first_day + timedelta(days=offset):%d %b}"))
+    drawn = [line for line in series if line.points]
+    for line in drawn:
+        coords = [xy(x, v) for x, v in line.points]
         if len(coords) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             body.append(f'<polyline class="line {escape(line.css)}" points="{path}"/>')
-        for (i, value), (x, y) in zip(line.points, coords, strict=True):
+        tips = list(line.tips) or [f"{v:g}" for _, v in line.points]
+        for (x, y), tip in zip(coords, tips, strict=True):
             body.append(
                 f'<circle class="dot {escape(line.css)}" cx="{x:.1f}" cy="{y:.1f}" r="4">'
-                f"<title>{escape(line.label)}, {escape(labels[i])}: {value:g}</title></circle>"
+                f"<title>{escape(line.label)}, {escape(tip)}</title></circle>"
             )
-    legend_x = LEFT + 8
-    for line in series:
-        body.append(
-            f'<circle class="dot {escape(line.css)}" cx="{legend_x}" cy="{TOP + 6}" r="5"/>'
-            f'<text class="legend" x="{legend_x + 10}" y="{TOP + 10}">{escape(line.label)}</text>'
-        )
-        legend_x += 16 + 9 * len(line.label)
+    body += _legend([(line.label, line.css) for line in drawn])
     return _frame(title, desc, body, y_max, y_label)
 
 
-def hip_extension_chart(points: Sequence[SidePoint], sides: Sequence[Side]) -> Markup:
-    """Hip extension reached per side per camera session, degrees."""
+def _axis_days(days: Sequence[date], today: date) -> tuple[date, date]:
+    """From the first day with data (at least two weeks back) to today."""
+    first = min([*days, today - timedelta(days=MIN_SPAN_DAYS - 1)])
+    return first, today
+
+
+def hip_extension_chart(points: Sequence[SidePoint], today: date) -> Markup:
+    """Hip extension reached per side per camera session, degrees, by date."""
     title = "Hip extension reached per side (camera sessions), degrees"
-    moments = sorted({p.at for p in points})
-    day_of = {p.at: p.day for p in points}
-    labels = [f"{day_of[m]:%d %b}" for m in moments]
-    index = {m: i for i, m in enumerate(moments)}
+    first_day, last_day = _axis_days([p.day for p in points], today)
+    sides = [side for side in Side if any(p.side is side for p in points)]
     series = [
         Series(
             f"{side.value} side",
             f"side-{side.value}",
-            [(index[p.at], round(p.hip_extension_max_deg, 1)) for p in points if p.side is side],
+            [(_noon_x(p.day, first_day), round(p.hip_extension_max_deg, 1)) for p in own],
+            [f"{p.day:%d %b}: {p.hip_extension_max_deg:.1f}°" for p in own],
         )
         for side in sides
+        if (own := [p for p in points if p.side is side])
     ]
     top = max((p.hip_extension_max_deg for p in points), default=0.0)
-    last = {side: next((p for p in reversed(points) if p.side is side), None) for side in sides}
-    desc = f"{len(moments)} camera sessions. Latest: " + ", ".join(
-        f"{side.value} {point.hip_extension_max_deg:.0f}°" if point else f"{side.value} none"
-        for side, point in last.items()
+    days = len({p.day for p in points})
+    latest = ", ".join(
+        f"{side.value} {next(p for p in reversed(points) if p.side is side).hip_extension_max_deg:.0f}°"
+        for side in sides
     )
-    return line_chart(title, desc, labels, series, _nice_max(max(top * 1.1, 20)), "degrees")
+    desc = f"{plural(len(points), 'measurement')} on {plural(days, 'day')}." + (
+        f" Latest: {latest}." if latest else ""
+    )
+    return date_chart(
+        title, desc, first_day, last_day, series, _nice_max(max(top * 1.1, 20)), "degrees"
+    )
 
 
-def pain_chart(points: Sequence[PainPoint]) -> Markup:
-    """Pain before and after each rated session, 0-10."""
-    title = "Pain before and after sessions (0 = none, 10 = worst)"
-    labels = [f"{p.day:%d %b}" for p in points]
-    before = Series(
-        "before",
-        "pain-before",
-        [(i, p.before) for i, p in enumerate(points) if p.before is not None],
-    )
-    after = Series(
-        "after", "pain-after", [(i, p.after) for i, p in enumerate(points) if p.after is not None]
-    )
-    desc = f"{len(points)} rated sessions."
+def pain_chart(points: Sequence[PainPoint], today: date) -> Markup:
+    """Pain by date: before and after sessions, and check-ins, 0–10."""
+    title = "Pain by date (0 = none, 10 = worst)"
+    first_day, last_day = _axis_days([p.day for p in points], today)
+    series = []
+    for label, css, field in (
+        ("before a session", "pain-before", "before"),
+        ("after a session", "pain-after", "after"),
+        ("check-in", "pain-checkin", "checkin"),
+    ):
+        own = [(p, value) for p in points if (value := getattr(p, field)) is not None]
+        series.append(
+            Series(
+                label,
+                css,
+                [(_noon_x(p.day, first_day), float(value)) for p, value in own],
+                [f"{p.day:%d %b}: {value}" for p, value in own],
+            )
+        )
+    days = len({p.day for p in points})
+    desc = f"Pain rated on {plural(days, 'day')}."
     if points:
         latest = points[-1]
-        desc += f" Latest: before {latest.before if latest.before is not None else '-'}, "
-        desc += f"after {latest.after if latest.after is not None else '-'}."
-    return line_chart(title, desc, labels, [before, after], 10.0, "pain")
+        value = next(v for v in (latest.checkin, latest.after, latest.before) if v is not None)
+        desc += f" Latest: {value} on {latest.day:%d %b}."
+    return date_chart(title, desc, first_day, last_day, series, 10.0, "pain")
+
+
+def _noon_x(day: date, first_day: date) -> float:
+    """A day's position on a date axis: the middle of its column."""
+    return (day - first_day).days + 0.5

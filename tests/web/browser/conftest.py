@@ -43,6 +43,9 @@ class RunningServer:
     server: uvicorn.Server
     thread: threading.Thread
     errors: list[str] = field(default_factory=list)
+    # Headers of every state-changing request as the server received them (the browser adds
+    # Sec-Fetch-* after Playwright's request events see the request, when routing is on).
+    posts: list[dict[str, str]] = field(default_factory=list)
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -55,11 +58,27 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_server(data_dir: Path, speed: float) -> RunningServer:
-    app = create_app(data_dir, speed=speed)
+def recording_posts(app: Any, posts: list[dict[str, str]]) -> Any:
+    async def recorder(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            posts.append({"path": scope["path"], **headers})
+        await app(scope, receive, send)
+
+    return recorder
+
+
+def run_server(data_dir: Path, speed: float, **app_options: Any) -> RunningServer:
+    app = create_app(data_dir, speed=speed, **app_options)
+    posts: list[dict[str, str]] = []
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=1024 * 1024
+        recording_posts(app, posts),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=1024 * 1024,
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -69,7 +88,7 @@ def run_server(data_dir: Path, speed: float) -> RunningServer:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    return RunningServer(f"http://127.0.0.1:{port}", data_dir, server, thread)
+    return RunningServer(f"http://127.0.0.1:{port}", data_dir, server, thread, posts=posts)
 
 
 @pytest.fixture
@@ -77,10 +96,12 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     """Start a server at a given speed (call it once per test)."""
     servers: list[RunningServer] = []
 
-    def start(speed: float = 50.0, data_dir: Path | None = None) -> RunningServer:
+    def start(
+        speed: float = 50.0, data_dir: Path | None = None, **app_options: Any
+    ) -> RunningServer:
         directory = data_dir or tmp_path / f"data-{len(servers)}"
         directory.mkdir(parents=True, exist_ok=True)
-        running = run_server(directory, speed)
+        running = run_server(directory, speed, **app_options)
         servers.append(running)
         return running
 

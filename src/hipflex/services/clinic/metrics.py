@@ -198,7 +198,7 @@ def patient_metrics(
         adherence_30=adherence(sessions, prescription, today, tz, 30),
         last_session_at=max((s.started_at for s in sessions), default=None),
         pain=trend,
-        range_of_motion=range_of_motion(sessions, sides),
+        range_of_motion=range_of_motion(sessions, tz, sides),
         alerts=alerts(sessions, prescription, settings, trend, today, tz),
     )
 

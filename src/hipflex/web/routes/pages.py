@@ -12,15 +12,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from hipflex.domain.protocol import NAME_PATTERN, Protocol
 from hipflex.domain.records import SessionRecord
 from hipflex.errors import HipflexError
-from hipflex.insights.history_view import history_view
 from hipflex.insights.stats import compute_stats
-from hipflex.insights.summary import build_insights
 from hipflex.protocols.loader import discover
 from hipflex.reminders.timeparse import (
     ReminderSettingsError,
     format_clock_time,
     parse_clock_time,
 )
+from hipflex.reminders.timezones import resolve_timezone
+from hipflex.services.history import history_page as load_history_page
 from hipflex.settings import UserSettings
 from hipflex.web import charts
 from hipflex.web.context import WebContext
@@ -111,23 +111,21 @@ def session_page(request: Request, context: Context, protocol: str | None = None
 def history_page(request: Request, context: Context) -> HTMLResponse:
     settings = context.settings()
     protocol, _ = _default_protocol(context, settings)
-    tz = _local_tz()
+    tz = resolve_timezone(settings.reminders.timezone)  # the same days as `hipflex insights`
     today = datetime.now(tz).date()
-    sessions = _recent(context, today, tz)
-    view = history_view(sessions, protocol, today, tz)
-    recent = sorted(sessions, key=lambda s: s.started_at, reverse=True)[:20]
-    insights = build_insights(sessions, protocol, today, tz, weeks=4)
+    page = load_history_page(context.repository, protocol, today, tz)
+    view = page.view
     return render(
         request,
         "history.html",
         protocol=protocol,
         view=view,
-        insights=insights,
-        stats=compute_stats(sessions, protocol, today, tz),
+        insights=page.insights,
+        stats=page.stats,
         weekly_chart=charts.weekly_dose_chart(view.weeks, view.sides),
-        hip_chart=charts.hip_extension_chart(view.hip_extension, view.sides),
-        pain_chart=charts.pain_chart(view.pain),
-        recent=recent,
+        hip_chart=charts.hip_extension_chart(view.hip_extension, today),
+        pain_chart=charts.pain_chart(view.pain, today),
+        recent=page.recent,
         tz=tz,
     )
 

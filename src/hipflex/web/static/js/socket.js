@@ -10,7 +10,9 @@ export class LiveSocket {
 
   connect() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`ws://${location.host}/ws/session`);
+      // wss on an HTTPS page (behind a proxy or with a certificate): ws would be mixed content.
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      const ws = new WebSocket(`${scheme}://${location.host}/ws/session`);
       ws.binaryType = "arraybuffer";
       ws.addEventListener("open", () => resolve(), { once: true });
       ws.addEventListener("error", () => reject(new Error("could not connect")), { once: true });
