@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from hipflex.clinic.patient_view import dose_protocol, patient_charts
 from hipflex.domain.clinic import AlertSettings, Dose, PainCheckin, Prescription
 from hipflex.domain.events import HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
 from hipflex.domain.records import HoldRecord, PainMoment, PainRecord, SessionRecord, Source
+from hipflex.services.clinic.dashboard import PatientDetail
 from hipflex.services.clinic.metrics import (
     AlertKind,
     PainDirection,
@@ -146,3 +150,41 @@ def test_pain_after_threshold_is_inclusive_and_one_side_has_no_asymmetry() -> No
     result = patient_metrics(sessions, [], prescription(TODAY), AlertSettings(7, 3), TODAY, UTC)
     assert [a.kind for a in result.alerts] == [AlertKind.PAIN_AFTER]
     assert result.range_of_motion.difference_deg is None and not result.range_of_motion.asymmetric
+
+
+def detail(
+    prescriptions: list[Prescription],
+    sessions: list[SessionRecord],
+    checkins: tuple[PainCheckin, ...] = (),
+) -> PatientDetail:
+    """The parts of a patient page's data the charts read."""
+    parts = SimpleNamespace(prescriptions=prescriptions, sessions=sessions, checkins=list(checkins))
+    return cast(PatientDetail, parts)
+
+
+def test_patient_charts_on_day_one_show_the_first_days_dose_not_zero() -> None:
+    patient = detail([prescription(TODAY)], [])
+    view = patient_charts(patient, TODAY, UTC).view
+    weekly = dose_protocol(patient).weekly_dose_s()
+    assert [w.dose_s for w in view.weeks] == [round(weekly / 7)]  # one day of seven
+    assert "dose 0 s" not in patient_charts(patient, TODAY, UTC).weekly
+
+
+def test_patient_charts_start_the_week_care_began_and_prorate_it() -> None:
+    patient = detail([prescription(TODAY - timedelta(days=9))], [session(TODAY, after=2)])
+    view = patient_charts(patient, TODAY, UTC).view
+    weekly = dose_protocol(patient).weekly_dose_s()
+    assert [w.dose_s for w in view.weeks] == [round(weekly * 3 / 7), weekly]
+
+
+def test_patient_charts_without_prescription_or_data() -> None:
+    charts = patient_charts(detail([], []), TODAY, UTC)
+    assert [w.dose_s for w in charts.view.weeks] == [0]
+    assert "Nothing recorded yet" in charts.hip and "Nothing recorded yet" in charts.pain
+
+
+def test_patient_charts_draw_pain_checkins() -> None:
+    checkin = PainCheckin("c", "p", TODAY, 6, datetime(2026, 3, 16, 12, tzinfo=UTC), "")
+    charts = patient_charts(detail([prescription(TODAY)], [], (checkin,)), TODAY, UTC)
+    assert [p.checkin for p in charts.view.pain] == [6]
+    assert "<title>check-in, 16 Mar: 6</title>" in charts.pain

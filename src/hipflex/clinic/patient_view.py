@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 from markupsafe import Markup
 
@@ -40,18 +40,24 @@ def dose_protocol(detail: PatientDetail) -> Protocol:
     )
 
 
-def chart_weeks(detail: PatientDetail, today: date, tz: tzinfo, most: int = 8) -> int:
-    """Weeks to chart: from the week care began (first prescription or session), so a new
-    patient's chart is not a row of empty weeks under a dose nobody had prescribed yet."""
+def care_began(detail: PatientDetail, tz: tzinfo) -> date | None:
+    """The local day care began: the first prescription's start or the first session."""
     starts = [p.start_date for p in detail.prescriptions]
     starts += [local_day(s.started_at, tz) for s in detail.sessions]
-    first = min(starts, default=today)
-    first_monday = first - timedelta(days=first.weekday())
-    this_monday = today - timedelta(days=today.weekday())
-    return max(1, min(most, (this_monday - first_monday).days // 7 + 1))
+    return min(starts, default=None)
+
+
+def chart_weeks(first: date | None, today: date, most: int = 8) -> int:
+    """Weeks to chart (7 days each, the last ending today, as on the home History page): from
+    the week care began, so a new patient's chart is not a row of empty weeks under a dose
+    nobody had prescribed yet."""
+    if first is None or first > today:
+        return 1
+    return max(1, min(most, (today - first).days // 7 + 1))
 
 
 def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCharts:
+    first = care_began(detail, tz)
     view = history_view(
         detail.sessions,
         dose_protocol(detail),
@@ -61,7 +67,9 @@ def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCha
             PainCheckInRecord(c.id, c.day, c.value, c.recorded_at, c.note or None)
             for c in detail.checkins
         ],
-        chart_weeks=chart_weeks(detail, today, tz),
+        # The weekly dose counts from the day care began (prorated in that first week).
+        first_use=None if first is None else datetime.combine(first, time(), tz),
+        chart_weeks=chart_weeks(first, today),
     )
     return PatientCharts(
         view=view,
