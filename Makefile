@@ -16,7 +16,7 @@ POSE_ASSETS := src/hipflex/web/static/vendor/mediapipe-pose/manifest.json
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[clinic,dev]'
 	touch $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json

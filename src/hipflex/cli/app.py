@@ -43,6 +43,7 @@ def _register_commands() -> None:
         "insights_cmd",
         "corrections_cmd",
         "pain_cmd",
+        "clinic_cmd",
     ):
         try:
             module = importlib.import_module(f"hipflex.cli.{name}")

@@ -110,21 +110,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (run scripts/ensure-system-packages)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance: Any) -> Iterator[Any]:
-    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+# ``playwright_instance`` and ``browser`` live in tests/conftest.py: one Playwright per test
+# session for every folder (two sync Playwright instances alive at once refuse to start).
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,57 @@
+"""What every clinic route needs, built once per app: the use cases, the clock, the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.requests import HTTPConnection
+
+from hipflex.domain.clock import Clock
+from hipflex.services.clinic.accounts import Accounts
+from hipflex.services.clinic.dashboard import Dashboard
+from hipflex.services.clinic.invites import Invites
+from hipflex.services.clinic.patient_data import PatientData
+from hipflex.services.clinic.prescriptions import Prescriptions
+from hipflex.services.clinic.staff import Staff
+from hipflex.storage.clinic.store import ClinicStore
+
+
+@dataclass
+class ClinicContext:
+    """Shared state of one running clinic server."""
+
+    store: ClinicStore
+    clock: Clock
+    public_url: str  # e.g. https://clinic.example.org (invite links, the Origin check)
+    accounts: Accounts
+    invites: Invites
+    staff: Staff
+    prescriptions: Prescriptions
+    patient_data: PatientData
+    dashboard: Dashboard
+
+    @classmethod
+    def build(cls, store: ClinicStore, clock: Clock, public_url: str) -> ClinicContext:
+        return cls(
+            store=store,
+            clock=clock,
+            public_url=public_url.rstrip("/"),
+            accounts=Accounts(store),
+            invites=Invites(store),
+            staff=Staff(store),
+            prescriptions=Prescriptions(store),
+            patient_data=PatientData(store),
+            dashboard=Dashboard(store),
+        )
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def invite_url(self, token: str) -> str:
+        return f"{self.public_url}/invite/{token}"
+
+
+def clinic_context(connection: HTTPConnection) -> ClinicContext:
+    context: ClinicContext = connection.app.state.clinic
+    return context

@@ -1,0 +1,121 @@
+"""The clinician's dashboard (all their patients) and one patient's page.
+
+Reading either is logged in the audit log, one row per patient shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hipflex.domain.clinic import (
+    Account,
+    AlertSettings,
+    AuditAction,
+    Clinic,
+    PainCheckin,
+    Prescription,
+    Role,
+)
+from hipflex.domain.records import SessionRecord
+from hipflex.services.clinic.access import audit_read, patient_for, require_role
+from hipflex.services.clinic.accounts import Principal
+from hipflex.services.clinic.errors import InvalidInput
+from hipflex.services.clinic.metrics import PatientMetrics, patient_metrics
+from hipflex.storage.clinic.store import ClinicStore, Transaction
+
+DASHBOARD_DAYS = 45  # enough for 30-day adherence, two weeks of pain, recent range of motion
+PATIENT_PAGE_DAYS = 400
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    patient: Account
+    prescription: Prescription | None
+    alert_settings: AlertSettings
+    metrics: PatientMetrics
+
+
+@dataclass(frozen=True)
+class PatientDetail:
+    summary: PatientSummary
+    sessions: list[SessionRecord]  # oldest first
+    checkins: list[PainCheckin]
+    prescriptions: list[Prescription]  # newest first
+    clinic: Clinic
+
+
+class Dashboard:
+    def __init__(self, store: ClinicStore) -> None:
+        self.store = store
+
+    def clinic_zone(self, tx: Transaction, clinic_id: str) -> tuple[Clinic, ZoneInfo]:
+        clinic = tx.accounts.clinic(clinic_id)
+        assert clinic is not None
+        return clinic, ZoneInfo(clinic.timezone)
+
+    def today(self, principal: Principal, now: datetime) -> date:
+        with self.store.transaction() as tx:
+            _, zone = self.clinic_zone(tx, principal.account.clinic_id)
+        return now.astimezone(zone).date()
+
+    def patients(self, principal: Principal, now: datetime) -> list[PatientSummary]:
+        """Every patient of the clinician, alerts first, then by name."""
+        actor = principal.account
+        require_role(actor, Role.CLINICIAN)
+        with self.store.transaction() as tx:
+            _, zone = self.clinic_zone(tx, actor.clinic_id)
+            ids = tx.patients.patient_ids(actor.id)
+            summaries = [
+                self._summary(tx, patient_for(tx, actor, pid), now, zone, DASHBOARD_DAYS)[0]
+                for pid in ids
+            ]
+            audit_read(tx, actor, "dashboard", ids, now)
+        return sorted(summaries, key=lambda s: (not s.metrics.alerts, s.patient.display_name))
+
+    def patient(self, principal: Principal, patient_id: str, now: datetime) -> PatientDetail:
+        actor = principal.account
+        with self.store.transaction() as tx:
+            patient = patient_for(tx, actor, patient_id)
+            clinic, zone = self.clinic_zone(tx, actor.clinic_id)
+            summary, sessions, checkins = self._summary(tx, patient, now, zone, PATIENT_PAGE_DAYS)
+            audit_read(tx, actor, "patient page", [patient.id], now)
+            return PatientDetail(
+                summary=summary,
+                sessions=sessions,
+                checkins=checkins,
+                prescriptions=tx.patients.prescriptions(patient.id),
+                clinic=clinic,
+            )
+
+    def set_alerts(
+        self, principal: Principal, patient_id: str, settings: AlertSettings, now: datetime
+    ) -> None:
+        actor = principal.account
+        require_role(actor, Role.CLINICIAN)
+        problems = []
+        if not 0 <= settings.pain_after_threshold <= 10:
+            problems.append("pain threshold: between 0 and 10")
+        if not 1 <= settings.inactive_days <= 90:
+            problems.append("days without a session: between 1 and 90")
+        if problems:
+            raise InvalidInput(problems)
+        with self.store.transaction() as tx:
+            patient = patient_for(tx, actor, patient_id)
+            tx.patients.set_alerts(patient.id, settings)
+            tx.audit.record(
+                actor.clinic_id, now, actor.id, AuditAction.UPDATE, "alert settings", [patient.id]
+            )
+
+    def _summary(
+        self, tx: Transaction, patient: Account, now: datetime, zone: ZoneInfo, days: int
+    ) -> tuple[PatientSummary, list[SessionRecord], list[PainCheckin]]:
+        today = now.astimezone(zone).date()
+        since = now - timedelta(days=days)
+        sessions = tx.patients.sessions(patient.id, since)
+        checkins = tx.patients.checkins(patient.id, today - timedelta(days=days))
+        prescription = tx.patients.current_prescription(patient.id)
+        settings = tx.patients.alerts(patient.id)
+        metrics = patient_metrics(sessions, checkins, prescription, settings, today, zone)
+        return PatientSummary(patient, prescription, settings, metrics), sessions, checkins

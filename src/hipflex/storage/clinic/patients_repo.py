@@ -1,0 +1,344 @@
+"""Patients and their data: alert settings, protocols, prescriptions, sessions, check-ins.
+
+Sessions come back as the home app's :class:`~hipflex.domain.records.SessionRecord`, so the
+insights (adherence, trends, pain) and charts work on clinic data unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session, selectinload
+
+from hipflex.domain.clinic import AlertSettings, Dose, PainCheckin, Prescription
+from hipflex.domain.events import HoldOutcome, SessionStatus
+from hipflex.domain.protocol import Protocol, Side
+from hipflex.domain.records import (
+    HoldRecord,
+    NoteRecord,
+    PainMoment,
+    PainRecord,
+    SessionRecord,
+    Source,
+)
+from hipflex.storage.clinic.tables import (
+    AccountRow,
+    ClinicProtocolRow,
+    PainCheckinRow,
+    PatientHoldRow,
+    PatientRow,
+    PatientSessionRow,
+    PrescriptionRow,
+)
+
+
+class PatientsRepository:
+    def __init__(self, session: Session) -> None:
+        self.db = session
+
+    # ---- patients ---------------------------------------------------------------------------
+
+    def add_patient(self, account_id: str, clinician_id: str, alerts: AlertSettings) -> None:
+        self.db.add(
+            PatientRow(
+                account_id=account_id,
+                clinician_id=clinician_id,
+                pain_after_threshold=alerts.pain_after_threshold,
+                inactive_days=alerts.inactive_days,
+            )
+        )
+        self.db.flush()
+
+    def patient_ids(self, clinician_id: str) -> list[str]:
+        """The clinician's patients, by name."""
+        rows = self.db.execute(
+            select(PatientRow.account_id)
+            .join(AccountRow, AccountRow.id == PatientRow.account_id)
+            .where(PatientRow.clinician_id == clinician_id)
+            .order_by(AccountRow.display_name, AccountRow.id)
+        )
+        return [row[0] for row in rows]
+
+    def alerts(self, patient_id: str) -> AlertSettings:
+        row = self.db.get(PatientRow, patient_id)
+        if row is None:
+            return AlertSettings()
+        return AlertSettings(row.pain_after_threshold, row.inactive_days)
+
+    def set_alerts(self, patient_id: str, alerts: AlertSettings) -> None:
+        self.db.execute(
+            update(PatientRow)
+            .where(PatientRow.account_id == patient_id)
+            .values(
+                pain_after_threshold=alerts.pain_after_threshold,
+                inactive_days=alerts.inactive_days,
+            )
+        )
+
+    # ---- clinic protocols -------------------------------------------------------------------
+
+    def add_protocol(
+        self, protocol_id: str, clinic_id: str, protocol: Protocol, toml: str, by: str, at: datetime
+    ) -> None:
+        self.db.add(
+            ClinicProtocolRow(
+                id=protocol_id,
+                clinic_id=clinic_id,
+                name=protocol.name,
+                title=protocol.title,
+                toml=toml,
+                created_by_id=by,
+                created_at=at,
+            )
+        )
+        self.db.flush()
+
+    def protocol_toml(self, clinic_id: str, name: str) -> str | None:
+        return self.db.scalar(
+            select(ClinicProtocolRow.toml).where(
+                ClinicProtocolRow.clinic_id == clinic_id, ClinicProtocolRow.name == name
+            )
+        )
+
+    def protocol_tomls(self, clinic_id: str) -> list[str]:
+        rows = self.db.scalars(
+            select(ClinicProtocolRow.toml)
+            .where(ClinicProtocolRow.clinic_id == clinic_id)
+            .order_by(ClinicProtocolRow.title)
+        )
+        return list(rows)
+
+    # ---- prescriptions ----------------------------------------------------------------------
+
+    def add_prescription(self, prescription: Prescription) -> Prescription:
+        """Store a new version (its number is one more than the latest; rows never change)."""
+        # Lock the patient row: two clinicians saving at once get versions n+1 and n+2.
+        self.db.execute(
+            select(PatientRow.account_id)
+            .where(PatientRow.account_id == prescription.patient_id)
+            .with_for_update()
+        )
+        latest = self.db.scalar(
+            select(func.max(PrescriptionRow.version)).where(
+                PrescriptionRow.patient_id == prescription.patient_id
+            )
+        )
+        version = (latest or 0) + 1
+        dose = prescription.dose
+        self.db.add(
+            PrescriptionRow(
+                id=prescription.id,
+                patient_id=prescription.patient_id,
+                version=version,
+                protocol_name=prescription.protocol.name,
+                custom=prescription.custom,
+                protocol_json=prescription.protocol.model_dump_json(),
+                hold_s=dose.hold_s,
+                reps=dose.reps,
+                sides=",".join(side.value for side in dose.sides),
+                times_per_day=dose.times_per_day,
+                days_per_week=dose.days_per_week,
+                start_date=prescription.start_date,
+                end_date=prescription.end_date,
+                note=prescription.note,
+                created_by_id=prescription.created_by_id,
+                created_at=prescription.created_at,
+            )
+        )
+        self.db.flush()  # the (patient, version) key refuses a concurrent duplicate
+        stored = self.prescriptions(prescription.patient_id)
+        return stored[0]
+
+    def prescriptions(self, patient_id: str) -> list[Prescription]:
+        """Every version, newest first."""
+        rows = self.db.execute(
+            select(PrescriptionRow, AccountRow.display_name)
+            .join(AccountRow, AccountRow.id == PrescriptionRow.created_by_id)
+            .where(PrescriptionRow.patient_id == patient_id)
+            .order_by(PrescriptionRow.version.desc())
+        )
+        return [_prescription(row, name) for row, name in rows]
+
+    def current_prescription(self, patient_id: str) -> Prescription | None:
+        versions = self.prescriptions(patient_id)
+        return versions[0] if versions else None
+
+    # ---- sessions ---------------------------------------------------------------------------
+
+    def session_owner(self, session_id: str) -> str | None:
+        return self.db.scalar(
+            select(PatientSessionRow.patient_id).where(PatientSessionRow.id == session_id)
+        )
+
+    def add_session(
+        self,
+        patient_id: str,
+        record: SessionRecord,
+        prescription_id: str | None,
+        received_at: datetime,
+    ) -> bool:
+        """Insert a session and its holds; False (nothing written) when its id exists."""
+        note = "\n\n".join(n.text for n in record.notes)
+        inserted = self.db.execute(
+            insert(PatientSessionRow)
+            .values(
+                id=record.id,
+                patient_id=patient_id,
+                prescription_id=prescription_id,
+                protocol_name=record.protocol_name,
+                protocol_title=record.protocol_title,
+                hold_target_s=record.hold_target_s,
+                holds_planned=record.holds_planned,
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+                status=record.status.value,
+                source=record.source.value,
+                pain_before=record.pain_before,
+                pain_after=record.pain_after,
+                note=note,
+                received_at=received_at,
+            )
+            .on_conflict_do_nothing(index_elements=[PatientSessionRow.id])
+            .returning(PatientSessionRow.id)
+        ).first()
+        if inserted is None:
+            return False
+        for hold in record.holds:
+            self.db.add(
+                PatientHoldRow(
+                    id=hold.id,
+                    session_id=record.id,
+                    side=hold.side.value,
+                    rep=hold.rep,
+                    target_s=hold.target_s,
+                    counted_s=hold.counted_s,
+                    started_at=hold.started_at,
+                    ended_at=hold.ended_at,
+                    outcome=hold.outcome.value,
+                    source=hold.source.value,
+                    hip_extension_max_deg=hold.hip_extension_max_deg,
+                    hip_extension_median_deg=hold.hip_extension_median_deg,
+                )
+            )
+        self.db.flush()
+        return True
+
+    def session(self, patient_id: str, session_id: str) -> SessionRecord | None:
+        row = self.db.scalar(
+            select(PatientSessionRow)
+            .options(selectinload(PatientSessionRow.holds))
+            .where(PatientSessionRow.id == session_id, PatientSessionRow.patient_id == patient_id)
+        )
+        return _session(row) if row else None
+
+    def sessions(self, patient_id: str, since: datetime | None = None) -> list[SessionRecord]:
+        """The patient's sessions started at or after ``since``, oldest first."""
+        query = (
+            select(PatientSessionRow)
+            .options(selectinload(PatientSessionRow.holds))
+            .where(PatientSessionRow.patient_id == patient_id)
+        )
+        if since is not None:
+            query = query.where(PatientSessionRow.started_at >= since)
+        rows = self.db.scalars(query.order_by(PatientSessionRow.started_at, PatientSessionRow.id))
+        return [_session(row) for row in rows]
+
+    def last_session_at(self, patient_id: str) -> datetime | None:
+        return self.db.scalar(
+            select(func.max(PatientSessionRow.started_at)).where(
+                PatientSessionRow.patient_id == patient_id
+            )
+        )
+
+    # ---- pain check-ins ---------------------------------------------------------------------
+
+    def add_checkin(self, checkin: PainCheckin) -> None:
+        self.db.add(
+            PainCheckinRow(
+                id=checkin.id,
+                patient_id=checkin.patient_id,
+                day=checkin.day,
+                value=checkin.value,
+                note=checkin.note,
+                recorded_at=checkin.recorded_at,
+            )
+        )
+        self.db.flush()
+
+    def checkins(self, patient_id: str, since: date | None = None) -> list[PainCheckin]:
+        query = select(PainCheckinRow).where(PainCheckinRow.patient_id == patient_id)
+        if since is not None:
+            query = query.where(PainCheckinRow.day >= since)
+        rows = self.db.scalars(query.order_by(PainCheckinRow.day, PainCheckinRow.recorded_at))
+        return [
+            PainCheckin(r.id, r.patient_id, r.day, r.value, r.recorded_at, r.note) for r in rows
+        ]
+
+
+def _prescription(row: PrescriptionRow, created_by_name: str) -> Prescription:
+    return Prescription(
+        id=row.id,
+        patient_id=row.patient_id,
+        version=row.version,
+        protocol=Protocol.model_validate(json.loads(row.protocol_json)),
+        custom=row.custom,
+        dose=Dose(
+            hold_s=row.hold_s,
+            reps=row.reps,
+            sides=tuple(Side(s) for s in row.sides.split(",")),
+            times_per_day=row.times_per_day,
+            days_per_week=row.days_per_week,
+        ),
+        start_date=row.start_date,
+        end_date=row.end_date,
+        note=row.note,
+        created_by_id=row.created_by_id,
+        created_by_name=created_by_name,
+        created_at=row.created_at,
+    )
+
+
+def _session(row: PatientSessionRow) -> SessionRecord:
+    pain = tuple(
+        PainRecord(f"{row.id}:{moment.value}", row.id, moment, value, row.ended_at)
+        for moment, value in (
+            (PainMoment.BEFORE, row.pain_before),
+            (PainMoment.AFTER, row.pain_after),
+        )
+        if value is not None
+    )
+    notes = (NoteRecord(f"{row.id}:note", row.id, row.note, row.ended_at),) if row.note else ()
+    return SessionRecord(
+        id=row.id,
+        protocol_name=row.protocol_name,
+        protocol_title=row.protocol_title,
+        hold_target_s=row.hold_target_s,
+        holds_planned=row.holds_planned,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        status=SessionStatus(row.status),
+        source=Source(row.source),
+        holds=tuple(_hold(h) for h in row.holds),
+        pain_ratings=pain,
+        notes=notes,
+    )
+
+
+def _hold(row: PatientHoldRow) -> HoldRecord:
+    return HoldRecord(
+        id=row.id,
+        session_id=row.session_id,
+        side=Side(row.side),
+        rep=row.rep,
+        target_s=row.target_s,
+        counted_s=row.counted_s,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        outcome=HoldOutcome(row.outcome),
+        source=Source(row.source),
+        hip_extension_max_deg=row.hip_extension_max_deg,
+        hip_extension_median_deg=row.hip_extension_median_deg,
+    )

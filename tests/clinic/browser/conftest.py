@@ -1,0 +1,52 @@
+"""The clinic server for real-browser tests: uvicorn in a thread on a free loopback port,
+over this module's database, reached as http://127.0.0.1:PORT (Chromium treats loopback as a
+secure context, so it keeps the Secure ``__Host-`` cookies over plain http there)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy.engine import Engine
+from tests.web.browser.conftest import ARTIFACTS, free_port
+
+from hipflex.clinic.app import create_clinic_app
+from hipflex.storage.clinic.store import ClinicStore
+
+
+@dataclass
+class ClinicServer:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+
+@pytest.fixture(scope="module")
+def clinic_server(clinic_engine: Engine) -> Iterator[ClinicServer]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = create_clinic_app(ClinicStore(clinic_engine), url)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the clinic test server did not start")
+        time.sleep(0.02)
+    yield ClinicServer(url, server, thread)
+    server.should_exit = True
+    thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def clinic_artifacts() -> Path:
+    path = ARTIFACTS.parent / "clinic"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,171 @@
+"""The clinic's account flows in Debian's Chromium, every form submitted by the browser itself
+(so its cookies, SameSite rules and the CSRF tokens are the real ones):
+
+admin redeems the init invite → invites a clinician → clinician redeems, invites a patient
+and prescribes → patient logs in on a phone-sized screen, checks in and sends a session →
+the clinician sees the patient, with the alert, on the dashboard.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from tests.clinic.browser.conftest import ClinicServer
+from tests.clinic.conftest import session_body
+from tests.web.browser.conftest import watch_errors
+
+from hipflex.services.clinic.invites import Invites
+from hipflex.storage.clinic.store import ClinicStore
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "a phrase only I would type"
+
+
+def redeem(page: Any, link: str, name: str, email: str) -> None:
+    page.goto(link)
+    page.fill("#display_name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]:has-text('Create my account')")
+    page.wait_for_load_state()
+
+
+def new_invite(page: Any, name: str, shot: Path) -> str:
+    page.fill("#display_name", name)
+    page.click("button:has-text('Create invite')")
+    page.wait_for_selector("svg.qr")
+    page.screenshot(path=shot, full_page=True)
+    link = page.input_value("#invite-link")
+    assert "/invite/" in link
+    return str(link)
+
+
+def test_admin_clinician_patient_flow(
+    browser: Any, clinic_server: ClinicServer, clinic_engine: Engine, clinic_artifacts: Path
+) -> None:
+    _, invite = Invites(ClinicStore(clinic_engine)).create_clinic(
+        "Browser Physio", "UTC", datetime.now(UTC)
+    )
+    base = clinic_server.url
+
+    # The admin redeems the one-time link `hipflex clinic init` printed.
+    admin_context = browser.new_context(viewport=DESKTOP)
+    admin = admin_context.new_page()
+    admin_errors = watch_errors(admin)
+    admin.goto(f"{base}/invite/{invite.token}")
+    admin.screenshot(path=clinic_artifacts / "invite-admin.png", full_page=True)
+    redeem(admin, f"{base}/invite/{invite.token}", "Ada Admin", "ada@physio.test")
+    assert admin.url.endswith("/admin"), admin.content()[:500]
+    cookie = next(c for c in admin_context.cookies() if c["name"] == "__Host-hipflex-session")
+    assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    clinician_link = new_invite(admin, "Dr Chen", clinic_artifacts / "invite-clinician.png")
+    admin.goto(f"{base}/admin")
+    admin.screenshot(path=clinic_artifacts / "admin.png", full_page=True)
+
+    # The link cannot be used twice.
+    clinician_context = browser.new_context(viewport=DESKTOP)
+    clinician = clinician_context.new_page()
+    clinician_errors = watch_errors(clinician)
+    redeem(clinician, clinician_link, "Dr Chen", "chen@physio.test")
+    assert clinician.url.endswith("/dashboard")
+    reuse = browser.new_page()
+    reuse.goto(clinician_link)
+    assert "cannot be used" in reuse.inner_text("h1")
+    reuse.close()
+
+    patient_link = new_invite(clinician, "Pat Patient", clinic_artifacts / "invite-patient.png")
+
+    patient_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    patient = patient_context.new_page()
+    patient_errors = watch_errors(patient)
+    redeem(patient, patient_link, "Pat Patient", "pat@physio.test")
+    assert patient.url.endswith("/me")
+    assert "No plan yet" in patient.inner_text("#plan-title")
+
+    # The clinician prescribes: first a typo (0 reps) the server refuses, then the real dose.
+    clinician.goto(f"{base}/dashboard")
+    clinician.click("a:has-text('Pat Patient')")
+    clinician.fill("#reps", "0")
+    clinician.evaluate("document.querySelector('#reps').removeAttribute('min')")
+    clinician.click("button:has-text('Save as a new version')")
+    assert "reps: must be between 1 and 20 (got 0)" in clinician.inner_text(".errors")
+    clinician.fill("#reps", "4")
+    clinician.fill("#hold_s", "45")
+    clinician.fill("#note", "Keep the pelvis tucked; stop if it pinches.")
+    clinician.click("button:has-text('Save as a new version')")
+    assert "Prescription saved as version 1" in clinician.inner_text(".notice")
+    clinician.screenshot(path=clinic_artifacts / "patient-page.png", full_page=True)
+
+    # The patient, on the phone, sees the plan, checks in and sends a session.
+    patient.reload()
+    assert "45 seconds × 4" in patient.inner_text(".dose")
+    patient.click("label.pain-option:has(input[value='3'])")
+    patient.click("button:has-text('Save check-in')")
+    patient.wait_for_selector("text=today's check-in is saved")
+    started = datetime.now(UTC) - timedelta(minutes=10)
+    status = patient.evaluate(
+        """async (body) => {
+            const token = document.querySelector('meta[name=csrf-token]').content;
+            const response = await fetch('/api/v1/sessions', {method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': token},
+                body: JSON.stringify(body)});
+            return response.status;
+        }""",
+        session_body(str(uuid.uuid4()), started, pain_before=4, pain_after=8),
+    )
+    assert status == 201
+    forged = patient.evaluate(
+        """async () => (await fetch('/api/v1/checkins', {method: 'POST',
+            headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({day: '2026-01-01', value: 1})})).status"""
+    )
+    assert forged == 403  # the cookie alone is not enough: no CSRF token, no change
+    patient.reload()
+    patient.screenshot(path=clinic_artifacts / "phone-me.png", full_page=True)
+
+    # Logging out and back in, on the phone.
+    patient.click("button:has-text('Log out')")
+    assert "/login" in patient.url
+    patient.fill("#email", "pat@physio.test")
+    patient.fill("#password", PASSWORD)
+    patient.click("button:has-text('Log in')")
+    patient.wait_for_url("**/me")
+    patient.goto(f"{base}/account")
+    patient.screenshot(path=clinic_artifacts / "phone-account.png", full_page=True)
+
+    # A form whose CSRF token was tampered with is refused by the server.
+    patient.goto(f"{base}/me")
+    patient.evaluate(
+        "document.querySelectorAll('input[name=csrf_token]').forEach(i => i.value = 'forged')"
+    )
+    patient.click("label.pain-option:has(input[value='9'])")
+    patient.click("button:has-text('Save check-in')")
+    assert "CSRF" in patient.inner_text("main")
+
+    # The clinician sees the patient on the dashboard, with the pain alert.
+    clinician.goto(f"{base}/dashboard")
+    row = clinician.locator("tr.patient-row", has_text="Pat Patient")
+    assert "pain 8/10 after a session" in row.inner_text()
+    assert "asymmetry" in row.inner_text()
+    clinician.screenshot(path=clinic_artifacts / "dashboard.png", full_page=True)
+    clinician.set_viewport_size(PHONE)
+    clinician.screenshot(path=clinic_artifacts / "phone-dashboard.png", full_page=True)
+    clinician.goto(f"{base}/patients/{row.get_attribute('data-patient-id')}")
+    clinician.screenshot(path=clinic_artifacts / "phone-patient-page.png", full_page=True)
+    admin.goto(f"{base}/admin/audit")
+    assert "patient page" in admin.inner_text("table")
+    admin.screenshot(path=clinic_artifacts / "audit.png", full_page=True)
+
+    for errors in (admin_errors, clinician_errors, patient_errors):
+        # The refused requests above log a console error for their 403/422 status; nothing else.
+        assert [e for e in errors if "status of 4" not in e] == []
+    for context in (admin_context, clinician_context, patient_context):
+        context.close()
