@@ -74,13 +74,17 @@ class Dashboard:
             audit_read(tx, actor, "dashboard", ids, now)
         return sorted(summaries, key=lambda s: (not s.metrics.alerts, s.patient.display_name))
 
-    def patient(self, principal: Principal, patient_id: str, now: datetime) -> PatientDetail:
+    def patient(
+        self, principal: Principal, patient_id: str, now: datetime, *, read: str = "patient page"
+    ) -> PatientDetail:
+        """Everything the patient page (or its PDF report, ``read="PDF report"``) shows; the
+        audit log records the read as ``read``."""
         actor = principal.account
         with self.store.transaction() as tx:
             patient = patient_for(tx, actor, patient_id)
             clinic, zone = self.clinic_zone(tx, actor.clinic_id)
             summary, sessions, checkins = self._summary(tx, patient, now, zone, PATIENT_PAGE_DAYS)
-            audit_read(tx, actor, "patient page", [patient.id], now)
+            audit_read(tx, actor, read, [patient.id], now)
             return PatientDetail(
                 summary=summary,
                 sessions=sessions,
