@@ -19,6 +19,10 @@ own, released together:
   (``GET /api/v1/patients``) in turn until every patient is done and they have read it at
   least ``--reads`` times.
 
+Then a second phase sends the same kinds of request spread evenly over ``--spread-seconds``
+(each patient at their own moment, each clinician ``--reads`` times): what a clinic's real
+day looks like, compressed, against the worst case above.
+
 It prints requests/s, p50/p95 per kind and overall, errors (any status but the expected one,
 or a failed connection) and the server's RSS (now and peak), then a ratio measured in the same
 run: the p95 under load over the p95 of the same requests made one at a time beforehand.
@@ -260,10 +264,25 @@ def session_json(index: int, round_: int) -> bytes:
 
 
 def run_phase(
-    port: int, people: People, sessions: int, reads: int, timeout_s: float, max_s: float
+    port: int,
+    people: People,
+    sessions: int,
+    reads: int,
+    timeout_s: float,
+    max_s: float,
+    spread_s: float = 0.0,
+    phase: int = 0,
 ) -> tuple[Results, float]:
+    """Everyone at once (``spread_s`` 0), or the same requests spread evenly over
+    ``spread_s`` seconds (each patient at their own moment, each clinician ``reads`` times)."""
     results = Results()
-    bodies = [[session_json(i, r) for r in range(sessions)] for i in range(len(people.tokens))]
+    patients, clinicians = len(people.tokens), len(people.cookies)
+    bodies = [[session_json(i, 100 * phase + r) for r in range(sessions)] for i in range(patients)]
+    began_at = [0.0]
+
+    def wait_until(offset_s: float) -> None:
+        time.sleep(max(0.0, began_at[0] + offset_s - time.monotonic()))
+
     patients_left = threading.Semaphore(0)
     stop_at = [0.0]
     start = threading.Barrier(len(people.tokens) + len(people.cookies) + 1)
@@ -271,6 +290,7 @@ def run_phase(
     def patient(index: int) -> None:
         client = Client(port, timeout_s, {"authorization": f"Bearer {people.tokens[index]}"})
         start.wait()
+        wait_until(spread_s * index / patients)
         for body in bodies[index]:
             if time.monotonic() > stop_at[0]:
                 break
@@ -284,7 +304,8 @@ def run_phase(
         client = Client(port, timeout_s, {"cookie": cookie})
         start.wait()
         count = 0
-        while time.monotonic() < stop_at[0] and (count < reads or not done.is_set()):
+        while time.monotonic() < stop_at[0] and (count < reads or not (done.is_set() or spread_s)):
+            wait_until(spread_s * (count + index / clinicians) / reads)
             kind, path = (DASHBOARD_PAGE, "/dashboard") if count % 2 == 0 else (
                 DASHBOARD_API, "/api/v1/patients")  # fmt: skip
             client.request(results, kind, "GET", path, None, 200)
@@ -300,6 +321,7 @@ def run_phase(
     for thread in threads:
         thread.start()
     stop_at[0] = time.monotonic() + max_s
+    began_at[0] = time.monotonic()
     began = time.perf_counter()
     start.wait()
     for _ in people.tokens:
@@ -330,12 +352,15 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def report(results: Results, elapsed_s: float, baseline: Results, rss: tuple[float, float]) -> None:
+def report(
+    title: str, results: Results, elapsed_s: float, baseline: Results, rss: tuple[float, float]
+) -> None:
     def ms(values: list[float], q: int) -> str:
         return f"{percentile(values, q) * 1000:7.1f}"
 
     total = results.all()
-    print(f"\n{'request':<24}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'alone p95':>11}")
+    print(f"\n== {title}")
+    print(f"{'request':<24}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'alone p95':>11}")
     for kind in (POST_SESSION, DASHBOARD_PAGE, DASHBOARD_API):
         values = results.latencies.get(kind, [])
         alone = baseline.latencies.get(kind, [])
@@ -363,7 +388,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--history-days", type=int, default=30)
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
-    parser.add_argument("--max-seconds", type=float, default=60.0, help="the phase, at most")
+    parser.add_argument("--max-seconds", type=float, default=45.0, help="a phase, at most")
+    parser.add_argument(
+        "--spread-seconds",
+        type=float,
+        default=20.0,
+        help="then the same requests spread over this many seconds (0: skip)",
+    )
     args = parser.parse_args(argv)
 
     from tests.pg import start_postgres
@@ -386,7 +417,14 @@ def main(argv: list[str] | None = None) -> int:
         results, elapsed = run_phase(
             port, people, args.sessions, args.reads, args.timeout, args.max_seconds
         )
-        report(results, elapsed, baseline, rss_mib(server.pid))
+        report("all at once", results, elapsed, baseline, rss_mib(server.pid))
+        if args.spread_seconds > 0:
+            results, elapsed = run_phase(
+                port, people, args.sessions, args.reads, args.timeout, args.max_seconds,
+                spread_s=args.spread_seconds, phase=1,
+            )  # fmt: skip
+            title = f"the same requests spread evenly over {args.spread_seconds:.0f} s"
+            report(title, results, elapsed, baseline, rss_mib(server.pid))
     finally:
         if server is not None:
             server.terminate()
