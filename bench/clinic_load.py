@@ -24,7 +24,8 @@ Then a second phase sends the same kinds of request spread evenly over ``--sprea
 day looks like, compressed, against the worst case above.
 
 It prints requests/s, p50/p95 per kind and overall, errors (any status but the expected one,
-or a failed connection) and the server's RSS (now and peak), then a ratio measured in the same
+or a failed connection), the server's RSS (now and peak) and the CPU time the server used
+per request (a figure that does not depend on what else the machine runs), then a ratio measured in the same
 run: the p95 under load over the p95 of the same requests made one at a time beforehand.
 Everything stops by itself: a request that outlasts ``--timeout`` counts as an error, and the
 phase ends after ``--max-seconds`` whatever happened. Nothing is asserted.
@@ -211,6 +212,12 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not answer within 60 s")
 
 
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, in seconds, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> tuple[float, float]:
     """(resident now, peak resident) of a process, in MiB, from /proc."""
     values = {}
@@ -353,7 +360,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(
-    title: str, results: Results, elapsed_s: float, baseline: Results, rss: tuple[float, float]
+    title: str,
+    results: Results,
+    elapsed_s: float,
+    baseline: Results,
+    rss: tuple[float, float],
+    server_cpu_s: float,
 ) -> None:
     def ms(values: list[float], q: int) -> str:
         return f"{percentile(values, q) * 1000:7.1f}"
@@ -374,6 +386,12 @@ def report(
     print(f"p95 all: {percentile(total, 95) * 1000:.0f} ms (goal <= 200 ms)")
     print(f"errors: {errors} (goal 0)" + (f": {results.errors}" if errors else ""))
     print(f"server RSS: {rss[0]:.0f} MiB now, {rss[1]:.0f} MiB peak")
+    # Independent of what else the machine runs: how much of a core each request cost.
+    per_request_ms = server_cpu_s / max(1, len(total)) * 1000
+    print(
+        f"server CPU: {server_cpu_s:.1f} s in the phase, {per_request_ms:.0f} ms a request "
+        f"(one core: at most {1000 / per_request_ms:.0f} requests/s)"
+    )
     ratio = percentile(total, 95) / percentile(baseline.all(), 95)
     print(f"p95 under load / p95 one at a time (same run): {ratio:.1f}x")
 
@@ -414,17 +432,21 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(url, port)
         one_at_a_time(port, people, args.timeout, 0)  # warm-up: imports, templates, pool
         baseline = one_at_a_time(port, people, args.timeout, 1)
+        cpu_before = cpu_s(server.pid)
         results, elapsed = run_phase(
             port, people, args.sessions, args.reads, args.timeout, args.max_seconds
         )
-        report("all at once", results, elapsed, baseline, rss_mib(server.pid))
+        cpu_used = cpu_s(server.pid) - cpu_before
+        report("all at once", results, elapsed, baseline, rss_mib(server.pid), cpu_used)
         if args.spread_seconds > 0:
+            cpu_before = cpu_s(server.pid)
             results, elapsed = run_phase(
                 port, people, args.sessions, args.reads, args.timeout, args.max_seconds,
                 spread_s=args.spread_seconds, phase=1,
             )  # fmt: skip
+            cpu_used = cpu_s(server.pid) - cpu_before
             title = f"the same requests spread evenly over {args.spread_seconds:.0f} s"
-            report(title, results, elapsed, baseline, rss_mib(server.pid))
+            report(title, results, elapsed, baseline, rss_mib(server.pid), cpu_used)
     finally:
         if server is not None:
             server.terminate()
