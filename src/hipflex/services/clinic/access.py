@@ -14,7 +14,7 @@ from datetime import datetime
 
 from hipflex.domain.clinic import Account, AuditAction, Role
 from hipflex.services.clinic.errors import Forbidden, NotFound
-from hipflex.storage.clinic.store import Transaction
+from hipflex.services.clinic.ports import ClinicTransaction
 
 NO_SUCH_PATIENT = "no such patient"
 
@@ -26,14 +26,14 @@ def require_role(account: Account, *roles: Role) -> None:
         raise Forbidden(f"this needs {article} {allowed} account")
 
 
-def patient_for(tx: Transaction, actor: Account, patient_id: str) -> Account:
+def patient_for(tx: ClinicTransaction, actor: Account, patient_id: str) -> Account:
     """The patient ``actor`` may see, or ``NotFound`` / ``Forbidden``."""
     require_role(actor, Role.CLINICIAN, Role.PATIENT)
     patient = tx.accounts.account(patient_id) if len(patient_id) <= 36 else None
     return _visible(actor, patient)
 
 
-def patients_for(tx: Transaction, actor: Account, patient_ids: list[str]) -> list[Account]:
+def patients_for(tx: ClinicTransaction, actor: Account, patient_ids: list[str]) -> list[Account]:
     """Several patients ``actor`` may see, in one query, in the order given; the same rules
     as :func:`patient_for` (``NotFound`` if any is not theirs to see)."""
     require_role(actor, Role.CLINICIAN, Role.PATIENT)
@@ -54,7 +54,7 @@ def _visible(actor: Account, patient: Account | None) -> Account:
 
 
 def audit_read(
-    tx: Transaction, actor: Account, what: str, patient_ids: list[str], now: datetime
+    tx: ClinicTransaction, actor: Account, what: str, patient_ids: list[str], now: datetime
 ) -> None:
     """Log a read of patients' data; a patient reading their own is not logged (every page
     of their app would be)."""

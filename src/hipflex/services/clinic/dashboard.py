@@ -23,7 +23,7 @@ from hipflex.services.clinic.access import audit_read, patient_for, patients_for
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import InvalidInput
 from hipflex.services.clinic.metrics import PatientMetrics, patient_metrics
-from hipflex.storage.clinic.store import ClinicStore, Transaction
+from hipflex.services.clinic.ports import ClinicStorage, ClinicTransaction
 
 DASHBOARD_DAYS = 45  # enough for 30-day adherence, two weeks of pain, recent range of motion
 PATIENT_PAGE_DAYS = 400
@@ -47,10 +47,10 @@ class PatientDetail:
 
 
 class Dashboard:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
-    def clinic_zone(self, tx: Transaction, clinic_id: str) -> tuple[Clinic, ZoneInfo]:
+    def clinic_zone(self, tx: ClinicTransaction, clinic_id: str) -> tuple[Clinic, ZoneInfo]:
         clinic = tx.accounts.clinic(clinic_id)
         assert clinic is not None
         return clinic, ZoneInfo(clinic.timezone)
@@ -113,7 +113,12 @@ class Dashboard:
             )
 
     def _summaries(
-        self, tx: Transaction, patients: list[Account], now: datetime, zone: ZoneInfo, days: int
+        self,
+        tx: ClinicTransaction,
+        patients: list[Account],
+        now: datetime,
+        zone: ZoneInfo,
+        days: int,
     ) -> list[tuple[PatientSummary, list[SessionRecord], list[PainCheckin]]]:
         """Each patient's figures, with the sessions and check-ins they came from; every table
         is read once for all of them (a dashboard of 10 patients is a handful of queries)."""

@@ -14,7 +14,7 @@ from hipflex.fhir.inputs import ExerciseDose, PatientInput
 from hipflex.services.clinic.access import audit_read, patient_for
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import NotFound
-from hipflex.storage.clinic.store import ClinicStore
+from hipflex.services.clinic.ports import ClinicStorage
 
 NO_PRESCRIPTION = "no prescription yet: a FHIR export needs the care plan it belongs to"
 
@@ -38,7 +38,7 @@ def exercise_dose(prescription: Prescription) -> ExerciseDose:
 
 
 class FhirExport:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
     def bundle_json(self, principal: Principal, patient_id: str, now: datetime) -> str:
