@@ -14,6 +14,8 @@ from hipflex.domain.records import PAIN_MAX, PAIN_MIN
 from hipflex.errors import HipflexError
 from hipflex.protocols.loader import discover
 from hipflex.reminders.timezones import resolve_timezone
+from hipflex.services.checkins import NOTE_MAX_CHARS as CHECKIN_NOTE_MAX
+from hipflex.services.corrections import undo_minutes
 from hipflex.services.history import history_page as load_history_page
 from hipflex.services.history import today_summary
 from hipflex.settings import (
@@ -25,10 +27,12 @@ from hipflex.settings import (
 )
 from hipflex.web import charts
 from hipflex.web.context import WebContext
+from hipflex.web.routes.corrections import router as corrections_router
 from hipflex.web.security import csrf_valid
 from hipflex.web.templating import FIGURES, render, web_context
 
 router = APIRouter()
+router.include_router(corrections_router)
 Context = Annotated[WebContext, Depends(web_context)]
 # A note on the History page is shown up to this many characters (the most the app itself
 # takes, api.MAX_NOTE_CHARS); a longer imported one ends in "…" (the export keeps it whole).
@@ -61,8 +65,13 @@ def _default_protocol(context: WebContext, settings: UserSettings) -> tuple[Prot
         return fallback, exc.message
 
 
+CHECKIN_NOTICES = ("saved", "missing", "invalid")
+
+
 @router.get("/", response_class=HTMLResponse)
-def today_page(request: Request, context: Context) -> HTMLResponse:
+def today_page(
+    request: Request, context: Context, checkin: Annotated[str | None, Query(max_length=8)] = None
+) -> HTMLResponse:
     settings = context.settings()
     protocol, problem = _default_protocol(context, settings)
     tz, today = _person_day(context, settings)
@@ -79,13 +88,18 @@ def today_page(request: Request, context: Context) -> HTMLResponse:
                 stats=summary.stats,
                 done_today=summary.stats.today.completed_sessions > 0,
                 last_pain=summary.last_pain,
+                checkin_today=summary.checkin_today,
+                checkin_notice=notice,
+                pain_values=range(PAIN_MIN, PAIN_MAX + 1),
+                note_max=CHECKIN_NOTE_MAX,
                 tz=tz,
                 figure=FIGURES.get(protocol.position.value, "kneeling"),
                 side=protocol.sides[0].value,
             ).body
         )
 
-    key = _cache_key("today", protocol, tz, today, problem)
+    notice = checkin if checkin in CHECKIN_NOTICES else None
+    key = _cache_key("today", protocol, tz, today, problem, notice)
     return HTMLResponse(context.page_cache.get(key, repository.history_revision(), compute))
 
 
@@ -115,7 +129,13 @@ def session_page(request: Request, context: Context, protocol: str | None = None
 
 @router.get("/history", response_class=HTMLResponse)
 def history_page(
-    request: Request, context: Context, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+    request: Request,
+    context: Context,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    saved: Annotated[str | None, Query(max_length=64)] = None,
+    restored: Annotated[str | None, Query(max_length=64)] = None,
+    deleted: Annotated[str | None, Query(max_length=8)] = None,
+    undo: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     settings = context.settings()
     protocol, _ = _default_protocol(context, settings)
@@ -140,15 +160,35 @@ def history_page(
                 listing=loaded,
                 note_chars=NOTE_SHOWN_CHARS,
                 tz=tz,
+                notice=notice,
+                changed_id=changed_id,
+                undo_minutes=undo_minutes(),
             ).body
         )
 
-    key = _cache_key("history", protocol, tz, today, page)
+    # After a correction the page says what happened (and offers the undo after a delete).
+    notice, changed_id = _history_notice(saved, restored, deleted, undo)
+    key = _cache_key("history", protocol, tz, today, page, notice, changed_id)
     try:
         body = context.page_cache.get(key, repository.history_revision(), compute)
     except ValueError as exc:  # a page past the last (the list got shorter, or a typo)
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return HTMLResponse(body)
+
+
+def _history_notice(
+    saved: str | None, restored: str | None, deleted: str | None, undo: str | None
+) -> tuple[str | None, str | None]:
+    """Which notice the History page shows after a correction, and the session it names."""
+    if deleted is not None:
+        return "deleted", None
+    if undo is not None:
+        return "undo-late", None
+    if restored is not None:
+        return "restored", restored
+    if saved is not None:
+        return "saved", saved
+    return None, None
 
 
 @router.get("/protocols", response_class=HTMLResponse)
