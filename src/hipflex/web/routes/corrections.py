@@ -131,9 +131,11 @@ def save_edit(
         except CorrectionError as exc:
             errors.append(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
     if errors:
-        form = {"pain_before": None, "pain_after": None, "note": note, "demo": demo is not None}
-        for key, text in (("pain_before", pain_before), ("pain_after", pain_after)):
-            form[key] = int(text) if text.strip().isdigit() else None
+        form: dict[str, object] = {
+            key: int(text) if text.strip().isdigit() else None
+            for key, text in (("pain_before", pain_before), ("pain_after", pain_after))
+        }
+        form |= {"note": note, "demo": demo is not None}
         return _page(request, context, "session_edit.html", session, 400, form=form, errors=errors)
     return RedirectResponse(_history_url("saved", session.id), status_code=303)
 
