@@ -27,6 +27,7 @@ TOP = 28  # room for the legend above the plot
 BOTTOM = 40
 MIN_SPAN_DAYS = 14  # a date axis covers at least two weeks, so one day is not a wide smear
 MAX_DATE_TICKS = 6
+MIN_WEEK_SLOTS = 4  # the weekly bars keep a week's width even in a user's first weeks
 
 
 @dataclass(frozen=True)
@@ -108,18 +109,27 @@ def _legend(entries: Sequence[tuple[str, str]]) -> list[str]:
     return body
 
 
+def weeks_since_first_use(weeks: Sequence[WeekSeconds]) -> list[WeekSeconds]:
+    """The weeks from the first with a dose (the one of the first counted session) on: the
+    weeks before it have nothing to show, not a dose of 0 s."""
+    for index, week in enumerate(weeks):
+        if week.dose_s or any(week.counted_s.values()):
+            return list(weeks[index:])
+    return []
+
+
 def weekly_dose_chart(weeks: Sequence[WeekSeconds], sides: Sequence[Side]) -> Markup:
     """Grouped bars: counted seconds per side per week (seven days, the last ending today),
     with each week's dose as a dashed mark."""
     title = "Counted hold seconds per side per week, against the weekly dose"
     if not weeks:
-        return _empty(title, "No weeks yet")
+        return _empty(title, "No sessions counted yet")
     shown = [s for s in sides if any(w.counted_s.get(s, 0.0) for w in weeks)] or list(sides)
     top = max([*(w.dose_s for w in weeks), *(v for w in weeks for v in w.counted_s.values())])
     y_max = _nice_max(top * 1.05 if top else 1)
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-    group_w = plot_w / len(weeks)
+    group_w = plot_w / max(len(weeks), MIN_WEEK_SLOTS)  # one week is not a wall of colour
     bar_w = group_w * 0.7 / max(len(shown), 1)
     body: list[str] = _legend([(f"{side.value} side", f"side-{side.value}") for side in shown])
     for index, week in enumerate(weeks):
@@ -148,7 +158,8 @@ def weekly_dose_chart(weeks: Sequence[WeekSeconds], sides: Sequence[Side]) -> Ma
         f'<text class="dose-label" x="{WIDTH - RIGHT}" y="{TOP - 10}" text-anchor="end">'
         f"dashed: dose {latest.dose_s} s</text>"
     )
-    desc = f"{len(weeks)} weeks of seven days, each labelled by its last day. Last 7 days: "
+    desc = f"{plural(len(weeks), 'week')} of seven days, each labelled by its last day. "
+    desc += "Last 7 days: "
     desc += ", ".join(f"{side.value} {latest.counted_s.get(side, 0.0):.0f} s" for side in sides)
     desc += f" of a dose of {latest.dose_s} s per side."
     return _frame(title, desc, body, y_max, "seconds")

@@ -145,6 +145,7 @@ def history_page(
     def compute() -> bytes:
         loaded = load_history_page(repository, protocol, today, tz, page=page)
         view = loaded.view
+        counted_weeks = charts.weeks_since_first_use(view.weeks)
         return bytes(
             render(
                 request,
@@ -153,7 +154,8 @@ def history_page(
                 view=view,
                 insights=loaded.insights,
                 stats=loaded.stats,
-                weekly_chart=charts.weekly_dose_chart(view.weeks, view.sides),
+                weekly_chart=charts.weekly_dose_chart(counted_weeks, view.sides),
+                counted_weeks=counted_weeks,
                 hip_chart=charts.hip_extension_chart(view.hip_extension, today),
                 pain_chart=charts.pain_chart(view.pain, today),
                 recent=loaded.recent,
