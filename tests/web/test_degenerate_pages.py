@@ -93,7 +93,7 @@ def test_one_side_only(data_dir: Path) -> None:
     _, history = pages(data_dir, sessions)
     assert_no_absurd_figures(history)
     assert "stretched on 7 of the last 7 days." in words(history)
-    charts = re.findall(r"<svg.*?</svg>", history, flags=re.S)
+    charts = re.findall(r'chart-wide">(<svg.*?</svg>)', history, flags=re.S)
     weekly, hip = charts[0], charts[1]
     assert "right side" in weekly and "left side" not in weekly  # legend: sides with data
     assert "right side" in hip and "left side" not in hip
