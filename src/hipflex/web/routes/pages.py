@@ -124,6 +124,7 @@ def session_page(request: Request, context: Context, protocol: str | None = None
         side=chosen.sides[0].value,
         speed=context.speed,
         pain_values=range(PAIN_MIN, PAIN_MAX + 1),
+        first_get_ready_s=chosen.first_get_ready_s or chosen.get_ready_s,
     )
 
 
@@ -220,7 +221,8 @@ def _settings_form(
     errors: list[str] | None = None,
 ) -> HTMLResponse:
     # The number inputs' min and max come from the settings' own fields.
-    limits = {name: field_limits(UserSettings, name) for name in ("rest_s", "camera_index")} | {
+    fields = ("rest_s", "camera_index", "first_get_ready_s")
+    limits = {name: field_limits(UserSettings, name) for name in fields} | {
         "break_every_min": field_limits(ReminderSettings, "break_every_min")
     }
     return render(
@@ -244,7 +246,8 @@ def save_settings(
     rest_s: Annotated[str, Form()] = "",
     voice: Annotated[str | None, Form()] = None,
     sound: Annotated[str | None, Form()] = None,
-    camera_index: Annotated[str, Form()] = "0",
+    camera_index: Annotated[str | None, Form()] = None,
+    first_get_ready_s: Annotated[str | None, Form()] = None,
     daily_enabled: Annotated[str | None, Form()] = None,
     daily_time: Annotated[str, Form()] = "08:00",
     breaks_enabled: Annotated[str | None, Form()] = None,
@@ -266,8 +269,8 @@ def save_settings(
                 "rest_s": rest_s,
                 "voice": voice is not None,
                 "sound": sound is not None,
-                "camera_index": camera_index,
-            },
+            }
+            | _given(camera_index=camera_index, first_get_ready_s=first_get_ready_s),
             {
                 "daily_enabled": daily_enabled is not None,
                 "daily_time": daily_time,
@@ -283,6 +286,11 @@ def save_settings(
         return _settings_form(request, context, settings, errors=errors)
     context.save_settings(updated)
     return RedirectResponse("/settings?saved=true", status_code=303)
+
+
+def _given(**fields: str | None) -> dict[str, object]:
+    """The fields a form sent (an older page without a field leaves that setting alone)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 @router.post("/protocols/default", response_model=None)
