@@ -139,3 +139,46 @@ def test_pain_check_in_on_the_today_page(
     assert pain_rows.last.locator("td").nth(2).text_content() == "3"
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_report_download_with_a_name(
+    browser: Any,
+    start_server: Callable[..., RunningServer],
+    artifacts: Path,
+    tmp_path: Path,
+    viewport: str,
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    seed(data_dir)
+    server = start_server(data_dir=data_dir)
+    size = VIEWPORTS[viewport]
+    context = browser.new_context(viewport=size, accept_downloads=True)
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto(f"{server.url}/history")
+    page.fill("#patient_name", "Ada Lovelace")
+    form = page.locator("form.report-form")
+    form.screenshot(path=artifacts / f"report-form-{viewport}.png")
+    fits(page, size["width"])
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("hipflex-report-")
+    saved = tmp_path / "report.pdf"
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF") and saved.stat().st_size > 10_000
+    assert _pdf_has(saved, "Ada Lovelace")
+    assert errors == []
+    context.close()
+
+
+def _pdf_has(path: Path, text: str) -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return text in out.stdout

@@ -28,11 +28,13 @@ from hipflex.settings import (
 from hipflex.web import charts
 from hipflex.web.context import WebContext
 from hipflex.web.routes.corrections import router as corrections_router
+from hipflex.web.routes.report import router as report_router
 from hipflex.web.security import csrf_valid
 from hipflex.web.templating import FIGURES, render, web_context
 
 router = APIRouter()
 router.include_router(corrections_router)
+router.include_router(report_router)
 Context = Annotated[WebContext, Depends(web_context)]
 # A note on the History page is shown up to this many characters (the most the app itself
 # takes, api.MAX_NOTE_CHARS); a longer imported one ends in "…" (the export keeps it whole).
