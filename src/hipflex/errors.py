@@ -50,3 +50,8 @@ class CannotWriteError(HipflexError):
             reason = reason.strerror or str(reason)
         super().__init__(f"cannot write {path}: {reason}", hint=hint)
         self.path = path
+
+
+class HistoryWriteError(DatabaseError):
+    """The history refused a write (disk full, I/O error). Everything committed before it is
+    kept; the write that failed was rolled back whole."""
