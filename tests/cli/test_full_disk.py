@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.full_disk import hipflex_on_full_disk, holds_kept, migrated
+
 from hipflex.domain.events import SessionStatus
 from hipflex.storage.db import open_database
-from tests.full_disk import hipflex_on_full_disk, holds_kept, migrated
 
 
 def test_a_full_disk_mid_session_says_what_was_kept(data_dir: Path) -> None:

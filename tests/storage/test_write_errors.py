@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from tests.storage.conftest import T0, make_hold
 
 from hipflex.domain.protocol import Protocol
 from hipflex.errors import DatabaseError, HistoryWriteError
 from hipflex.storage.db import Database, disk_refused, open_database
-from tests.storage.conftest import T0, make_hold
 
 
 def cap_file_at_current_size(database: Database) -> None:

@@ -200,7 +200,11 @@ class LiveConnection:
         if command.camera:
             self.pipeline = FramePipeline(self.context.estimator_factory or mediapipe_estimator)
             self._tasks.append(asyncio.create_task(self._frame_loop()))
-        self._send_all(self.session.begin(command.pain_before))
+        try:
+            self._send_all(self.session.begin(command.pain_before))
+        except HistoryWriteError as exc:  # the disk was full before the first second
+            self._failed(exc)
+            return
         self._tasks.append(asyncio.create_task(self._tick_loop()))
 
     def _on_frame(self, data: bytes) -> None:
@@ -255,12 +259,12 @@ class LiveConnection:
         """The session cannot go on (the history refused a write): tell the page, the log
         and the shutdown message what was kept, then end the connection."""
         if isinstance(exc, HistoryWriteError):
-            text = exc.message
-            log.error("session not saved: %s", text)
+            log.error("session not saved: %s", exc.message)
+            text = _sentence(exc.message) + (f" {_sentence(exc.hint)}" if exc.hint else "")
         else:
             text = "the session stopped on an internal error; completed holds are saved"
             log.exception("the session stopped on an internal error")
-        self.context.unsaved.append(text)
+        self.context.unsaved.append(getattr(exc, "message", text))
         self._send({**error_message(text), "fatal": True})
         self._stop_reason = "error"
         self._stopped.set()
@@ -325,6 +329,10 @@ class LiveConnection:
                 await self.websocket.send_text(json.dumps(message, separators=(",", ":")))
             except Exception:
                 return  # the page went away; the receive side notices and saves
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:].rstrip('.')}."
 
 
 async def serve_connection(websocket: WebSocket, context: WebContext) -> None:
