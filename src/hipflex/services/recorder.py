@@ -118,7 +118,9 @@ class SessionRecorder:
                 try:
                     self._record_hold(self.session_id, event)
                 except HistoryWriteError as exc:
-                    raise self._failed(exc, "the hold that had just ended and anything after it") from None
+                    raise self._failed(
+                        exc, "the hold that had just ended and anything after it"
+                    ) from None
                 self.holds_saved += 1
             elif isinstance(event, SessionFinished):
                 try:

@@ -44,8 +44,7 @@ SQLITE_FULL = 13
 # PostgreSQL's SQLSTATEs for the same: disk_full, io_error.
 POSTGRES_DISK_STATES = frozenset({"53100", "58030"})
 WRITE_FAILED_HINT = (
-    "free some disk space (or check the disk), then carry on: "
-    "everything saved before this is kept"
+    "free some disk space (or check the disk), then carry on: everything saved before this is kept"
 )
 
 
