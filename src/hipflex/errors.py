@@ -55,3 +55,14 @@ class CannotWriteError(HipflexError):
 class HistoryWriteError(DatabaseError):
     """The history refused a write (disk full, I/O error). Everything committed before it is
     kept; the write that failed was rolled back whole."""
+
+
+class ConflictError(Exception):
+    """A unique key was already taken (an e-mail, a name); ``what`` says which.
+
+    Raised by the clinic store's transactions; the clinic use cases turn it into words.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
