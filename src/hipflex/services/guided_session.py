@@ -192,7 +192,13 @@ class GuidedSession:
 
     @property
     def running(self) -> bool:
-        return self.session_id is not None and not self.engine.finished
+        """Begun, not finished, and the history still takes its writes (after a refused
+        write the session cannot go on: nothing more would be kept)."""
+        return (
+            self.session_id is not None
+            and not self.engine.finished
+            and self.recorder.failure is None
+        )
 
     @property
     def camera_active(self) -> bool:
