@@ -204,9 +204,7 @@ async def approve_device(
     form = await request.form()
     code = form_text(form, "code")
     try:
-        name = devices.approve(
-            principal, code, address=client_address(request), now=context.now()
-        )
+        name = devices.approve(principal, code, address=client_address(request), now=context.now())
     except InvalidInput as exc:
         return _device_page(
             request, context, principal, code=code, errors=exc.problems, status_code=422

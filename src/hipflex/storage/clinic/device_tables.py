@@ -35,7 +35,5 @@ class DeviceCodeRow(ClinicBase):
     )
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The token made from this code (once); set when the device collected it.
-    token_id: Mapped[str | None] = mapped_column(
-        ForeignKey("device_tokens.id", ondelete="CASCADE")
-    )
+    token_id: Mapped[str | None] = mapped_column(ForeignKey("device_tokens.id", ondelete="CASCADE"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
