@@ -154,7 +154,9 @@ class DeviceSync:
                 raise Gone("unknown or used code: run hipflex clinic link again")
             if code.approved_by_id is None:
                 if code.expires_at <= now:
-                    raise Gone("the code expired before it was confirmed: run the link again")
+                    raise Gone(
+                        "the code expired before it was confirmed: run hipflex clinic link again"
+                    )
                 return Claimed()
             patient = tx.accounts.account(code.approved_by_id)
             if patient is None or not patient.active:
