@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from hipflex.clinic.api_models import ErrorOut
 from hipflex.clinic.auth import check_csrf, client_address, page_principal
 from hipflex.clinic.context import ClinicContext, clinic_context
 from hipflex.clinic.forms import form_text
@@ -44,7 +45,9 @@ def device_sync(request: Request) -> DeviceSync:
 Devices = Annotated[DeviceSync, Depends(device_sync)]
 
 # No caller yet: a router of its own, without the API's login and CSRF dependencies.
-link_router = APIRouter(prefix="/api/v1/device", tags=["device"], responses=ERRORS)
+_TOO_MANY = {429: {"model": ErrorOut, "description": "Too many requests: wait Retry-After s."}}
+_CONFLICT = {409: {"model": ErrorOut, "description": "The id belongs to someone else's data."}}
+link_router = APIRouter(prefix="/api/v1/device", tags=["device"], responses={**ERRORS, **_TOO_MANY})
 # A linked device (or the patient's browser session, with its CSRF token): as the API.
 device_router = APIRouter(
     prefix="/api/v1/device",
@@ -105,7 +108,11 @@ def request_code(
 
 
 @link_router.post(
-    "/token", responses={202: {"model": TokenOut, "description": "Not confirmed yet."}}
+    "/token",
+    responses={
+        202: {"model": TokenOut, "description": "Not confirmed yet: poll again."},
+        410: {"model": ErrorOut, "description": "The code expired or was used: start again."},
+    },
 )
 def claim_token(body: TokenRequest, context: Context, devices: Devices) -> Any:
     """Poll: 202 while the person has not confirmed; 200 with the token once (410 after)."""
@@ -130,7 +137,10 @@ async def unlink(caller: Caller, context: Context, devices: Devices) -> Response
 @device_router.post(
     "/sessions",
     status_code=201,
-    responses={200: {"model": PushedOut, "description": "Sent before; at most amended."}},
+    responses={
+        200: {"model": PushedOut, "description": "Sent before; at most amended."},
+        **_CONFLICT,
+    },
 )
 async def push_session(
     response: Response, session: SessionIn, caller: Caller, context: Context, devices: Devices
@@ -146,7 +156,10 @@ async def push_session(
 @device_router.post(
     "/checkins",
     status_code=201,
-    responses={200: {"model": PushedOut, "description": "Sent before; at most amended."}},
+    responses={
+        200: {"model": PushedOut, "description": "Sent before; at most amended."},
+        **_CONFLICT,
+    },
 )
 async def push_checkin(
     response: Response,
