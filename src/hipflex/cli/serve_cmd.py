@@ -125,6 +125,12 @@ def serve(
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, args=(urls[0],)).start()
+    from hipflex.domain.clock import SystemClock
+    from hipflex.sync.worker import start_background_sync
+
+    syncing = start_background_sync(data_dir, SystemClock())  # when linked to a clinic
+    if syncing is not None:
+        typer.echo("sending sessions to your clinic in the background (hipflex clinic status)")
     sys.stdout.flush()
     try:
         server.run(sockets=[listener])
@@ -132,6 +138,8 @@ def serve(
         pass  # uvicorn re-raises Ctrl-C after its clean shutdown; that is our normal exit
     finally:
         listener.close()
+        if syncing is not None:
+            syncing[1].set()
     typer.echo("hipflex stopped; anything in progress was saved.")
 
 
