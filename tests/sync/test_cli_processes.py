@@ -25,15 +25,19 @@ from hipflex.sync.token_file import load_token, token_path
 CODE = re.compile(r"\b([B-Z]{4}-[B-Z]{4})\b")
 
 
-def read_until(process: subprocess.Popen[str], pattern: re.Pattern[str], timeout_s: float) -> str:
+def read_until(process: subprocess.Popen[bytes], pattern: re.Pattern[str], timeout_s: float) -> str:
+    """Raw reads from the pipe (a buffered reader would hide data from select)."""
     assert process.stdout is not None
+    fd = process.stdout.fileno()
     seen = ""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        ready, _, _ = select.select([fd], [], [], 0.2)
         if ready:
-            line = process.stdout.readline()
-            seen += line
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            seen += chunk.decode()
             if pattern.search(seen):
                 return seen
         elif process.poll() is not None:
@@ -52,7 +56,6 @@ def test_link_shows_a_code_the_patient_confirms_and_never_prints_the_token(
         hipflex_command("clinic", "link", live_clinic.url, "--data-dir", str(tmp_path)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
         env={**os.environ, "COLUMNS": "200"},
     )
     try:
@@ -60,7 +63,7 @@ def test_link_shows_a_code_the_patient_confirms_and_never_prints_the_token(
         match = CODE.search(shown)
         assert match and f"{live_clinic.url}/device" in shown
         assert world.patient.post("/device", {"code": match.group(1)}).status_code == 200
-        rest, _ = process.communicate(timeout=60)
+        rest = process.communicate(timeout=60)[0].decode()
     finally:
         if process.poll() is None:
             process.kill()

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
+    ctx: typer.Context,
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
     ] = DEFAULT_WEB_PORT,
@@ -125,10 +126,10 @@ def serve(
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, args=(urls[0],)).start()
-    from hipflex.domain.clock import SystemClock
+    from hipflex.cli.runtime import wall_clock
     from hipflex.sync.worker import start_background_sync
 
-    syncing = start_background_sync(data_dir, SystemClock())  # when linked to a clinic
+    syncing = start_background_sync(data_dir, wall_clock(ctx))  # when linked to a clinic
     if syncing is not None:
         typer.echo("sending sessions to your clinic in the background (hipflex clinic status)")
     sys.stdout.flush()

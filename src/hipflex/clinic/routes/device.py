@@ -28,6 +28,7 @@ from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.device_sync import DeviceCheckinIn, DeviceSync
 from hipflex.services.clinic.errors import InvalidInput
 from hipflex.services.clinic.patient_data import SessionIn
+from hipflex.storage.clinic.device_repo import DeviceStore
 
 Context = Annotated[ClinicContext, Depends(clinic_context)]
 LoggedIn = Annotated[Principal, Depends(page_principal)]
@@ -37,7 +38,7 @@ def device_sync(request: Request) -> DeviceSync:
     """One per app (built on first use, over the app's store)."""
     state = request.app.state
     if not hasattr(state, "device_sync"):
-        state.device_sync = DeviceSync(clinic_context(request).store)
+        state.device_sync = DeviceSync(DeviceStore(clinic_context(request).store))
     sync: DeviceSync = state.device_sync
     return sync
 
@@ -45,8 +46,12 @@ def device_sync(request: Request) -> DeviceSync:
 Devices = Annotated[DeviceSync, Depends(device_sync)]
 
 # No caller yet: a router of its own, without the API's login and CSRF dependencies.
-_TOO_MANY = {429: {"model": ErrorOut, "description": "Too many requests: wait Retry-After s."}}
-_CONFLICT = {409: {"model": ErrorOut, "description": "The id belongs to someone else's data."}}
+_TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorOut, "description": "Too many requests: wait Retry-After s."}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The id belongs to someone else's data."}
+}
 link_router = APIRouter(prefix="/api/v1/device", tags=["device"], responses={**ERRORS, **_TOO_MANY})
 # A linked device (or the patient's browser session, with its CSRF token): as the API.
 device_router = APIRouter(

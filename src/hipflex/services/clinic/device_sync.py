@@ -13,21 +13,23 @@ added or corrected since; those are applied, nothing else of a stored session ch
 from __future__ import annotations
 
 import secrets
+import typing
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hipflex.domain.clinic import Account, AuditAction, DeviceToken, PainCheckin, Role
+from hipflex.domain.device_link import DeviceCode
 from hipflex.services.clinic import throttle
 from hipflex.services.clinic.access import require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import ClinicError, Conflict, Forbidden, InvalidInput
 from hipflex.services.clinic.patient_data import HISTORY_DAYS, PatientData, SessionIn
+from hipflex.services.clinic.ports import ClinicTransaction
 from hipflex.services.clinic.tokens import new_id, new_token, token_hash
-from hipflex.storage.clinic.device_repo import DeviceCode, DeviceRepository
-from hipflex.storage.clinic.store import ClinicStore
 
 CODE_LIFETIME = timedelta(minutes=10)
 POLL_INTERVAL_S = 3
@@ -37,6 +39,47 @@ USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 USER_CODE_LENGTH = 8
 CODE_REQUEST_LIMIT = throttle.Limit(20, timedelta(minutes=15), timedelta(minutes=15))
 APPROVE_LIMIT = throttle.Limit(10, timedelta(minutes=15), timedelta(minutes=15))
+
+
+class DevicesStore(typing.Protocol):
+    """Device codes, and what a device may amend of what it sent."""
+
+    def add_code(self, code: DeviceCode, device_code_hash: str, user_code_hash: str) -> None: ...
+
+    def code_by_device_hash(self, device_code_hash: str) -> DeviceCode | None: ...
+
+    def code_by_user_hash(self, user_code_hash: str) -> DeviceCode | None: ...
+
+    def approve(self, code_id: str, account_id: str, at: datetime) -> None: ...
+
+    def claim(self, code_id: str, token_id: str, at: datetime) -> None: ...
+
+    def delete_expired(self, now: datetime) -> None: ...
+
+    def amend_session(
+        self,
+        patient_id: str,
+        session_id: str,
+        pain_before: int | None,
+        pain_after: int | None,
+        note: str,
+    ) -> bool: ...
+
+    def checkin_owner(self, checkin_id: str) -> str | None: ...
+
+    def upsert_checkin(self, checkin: PainCheckin) -> tuple[bool, bool]: ...
+
+
+class DeviceTransaction(ClinicTransaction, typing.Protocol):
+    @property
+    def devices(self) -> DevicesStore: ...
+
+
+class DeviceStorage(typing.Protocol):
+    """The port: the clinic's unit of work with ``tx.devices`` (``storage/clinic/device_repo.py``
+    is the adapter)."""
+
+    def transaction(self) -> AbstractContextManager[DeviceTransaction]: ...
 
 
 class Gone(ClinicError):
@@ -85,7 +128,7 @@ def format_user_code(code: str) -> str:
 
 
 class DeviceSync:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: DeviceStorage) -> None:
         self.store = store
         self.patient_data = PatientData(store)
 
@@ -108,7 +151,7 @@ class DeviceSync:
         with self.store.transaction() as tx:
             throttle.check_not_locked(tx.accounts, [key], now)
             throttle.record_failure(tx.accounts, key, CODE_REQUEST_LIMIT, now)
-            devices = DeviceRepository(tx.session)
+            devices = tx.devices
             devices.delete_expired(now)
             devices.add_code(code, token_hash(device_code), token_hash(user_code))
         return CodePair(
@@ -126,7 +169,7 @@ class DeviceSync:
         keys = [f"device-approve:account:{actor.id}", f"device-approve:address:{address}"]
         with self.store.transaction() as tx:
             throttle.check_not_locked(tx.accounts, keys, now)
-            devices = DeviceRepository(tx.session)
+            devices = tx.devices
             code = devices.code_by_user_hash(token_hash(normalise_user_code(typed)))
             usable = code is not None and code.expires_at > now and code.approved_by_id is None
             if code is not None and usable:
@@ -148,7 +191,7 @@ class DeviceSync:
         if not device_code or len(device_code) > 200:
             raise Gone("unknown or expired code: run hipflex clinic link again")
         with self.store.transaction() as tx:
-            devices = DeviceRepository(tx.session)
+            devices = tx.devices
             code = devices.code_by_device_hash(token_hash(device_code))
             if code is None or code.claimed_at is not None:
                 raise Gone("unknown or used code: run hipflex clinic link again")
@@ -199,7 +242,7 @@ class DeviceSync:
             return True, False
         actor = principal.account
         with self.store.transaction() as tx:
-            amended = DeviceRepository(tx.session).amend_session(
+            amended = tx.devices.amend_session(
                 actor.id, stored.id, session.pain_before, session.pain_after, session.note.strip()
             )
             if amended:
@@ -227,7 +270,7 @@ class DeviceSync:
             note=checkin.note.strip(),
         )
         with self.store.transaction() as tx:
-            devices = DeviceRepository(tx.session)
+            devices = tx.devices
             owner = devices.checkin_owner(record.id)
             if owner is not None and owner != actor.id:
                 raise Conflict("this check-in id is already used; send a new id")

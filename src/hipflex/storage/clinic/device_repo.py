@@ -1,10 +1,13 @@
 """Device codes (linking a home app) and what a linked device may amend after sending.
 
-Used inside a clinic transaction: ``DeviceRepository(tx.session)``.
+``DeviceStore(clinic_store)`` is the adapter behind the device-sync use case's port
+(``services/clinic/device_sync.py``): the clinic's unit of work plus ``tx.devices``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,20 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hipflex.domain.clinic import PainCheckin
+from hipflex.domain.device_link import DeviceCode
+from hipflex.storage.clinic.accounts_repo import AccountsRepository
+from hipflex.storage.clinic.audit_repo import AuditRepository
 from hipflex.storage.clinic.device_tables import DeviceCodeRow
+from hipflex.storage.clinic.patients_repo import PatientsRepository
+from hipflex.storage.clinic.store import ClinicStore
 from hipflex.storage.clinic.tables import PainCheckinRow, PatientSessionRow
-
-
-@dataclass(frozen=True)
-class DeviceCode:
-    id: str
-    name: str
-    created_at: datetime
-    expires_at: datetime
-    approved_by_id: str | None
-    approved_at: datetime | None
-    token_id: str | None
-    claimed_at: datetime | None
 
 
 class DeviceRepository:
@@ -154,4 +150,24 @@ def _code(row: DeviceCodeRow) -> DeviceCode:
     )
 
 
-__all__ = ["DeviceCode", "DeviceRepository"]
+@dataclass
+class DeviceTransaction:
+    session: Session
+    accounts: AccountsRepository
+    patients: PatientsRepository
+    audit: AuditRepository
+    devices: DeviceRepository
+
+
+class DeviceStore:
+    """The clinic store's transactions, with the device repository added."""
+
+    def __init__(self, store: ClinicStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def transaction(self) -> Iterator[DeviceTransaction]:
+        with self.store.transaction() as tx:
+            yield DeviceTransaction(
+                tx.session, tx.accounts, tx.patients, tx.audit, DeviceRepository(tx.session)
+            )
