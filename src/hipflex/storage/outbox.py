@@ -14,7 +14,7 @@ Nothing is queued while the app is not linked to a clinic (no ``sync_link`` row)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Integer, String, Text, delete, func, select, update
@@ -63,6 +63,11 @@ class SyncLinkRow(Base):
     prescription_id: Mapped[str | None] = mapped_column(String(36))
 
 
+# A fresh item is due at once, whatever clock stamped the save (a session's own clock may
+# run ahead of the sender's); only failures push ``next_attempt_at`` into the future.
+DUE_NOW = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def enqueue(db: Session, kind: OutboxKind, item_id: str, at: datetime) -> None:
     """Queue ``item_id`` for sending (due at once), inside the caller's transaction."""
     if db.get(SyncLinkRow, 1) is None:
@@ -76,13 +81,13 @@ def enqueue(db: Session, kind: OutboxKind, item_id: str, at: datetime) -> None:
                 version=1,
                 enqueued_at=at,
                 attempts=0,
-                next_attempt_at=at,
+                next_attempt_at=DUE_NOW,
             )
         )
         return
     row.version += 1
     row.attempts = 0
-    row.next_attempt_at = min(at, row.next_attempt_at)
+    row.next_attempt_at = DUE_NOW
     row.last_error = None
     row.failed_at = None
 
@@ -115,7 +120,7 @@ class OutboxItem:
 class OutboxCounts:
     pending: int  # waiting to be sent (or retried)
     failed: int  # refused by the clinic; kept so the person can see them
-    next_attempt_at: datetime | None
+    next_attempt_at: datetime | None  # of items that failed to send before (back-off)
 
 
 class Outbox:
@@ -178,7 +183,9 @@ class Outbox:
                 select(
                     func.count().filter(OutboxRow.failed_at.is_(None)),
                     func.count().filter(OutboxRow.failed_at.is_not(None)),
-                    func.min(OutboxRow.next_attempt_at).filter(OutboxRow.failed_at.is_(None)),
+                    func.min(OutboxRow.next_attempt_at).filter(
+                        OutboxRow.failed_at.is_(None), OutboxRow.attempts > 0
+                    ),
                 )
             ).one()
         return OutboxCounts(int(pending), int(failed), next_at)

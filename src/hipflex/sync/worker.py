@@ -64,7 +64,7 @@ class SyncWorker:
         while not stop.is_set():
             try:
                 self.cycle()
-            except Exception as exc:  # noqa: BLE001 - a background helper must not die
+            except Exception as exc:  # a background helper must not die
                 self.last_error = f"{type(exc).__name__}: {exc}"
             stop.wait(self.every_s)
 
