@@ -87,6 +87,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # Linking the home app (tests/clinic/test_device_*.py and tests/sync/ test the flows).
     ("POST", "/api/v1/device/codes"): Rule(PUBLIC),
     ("POST", "/api/v1/device/token"): Rule(PUBLIC),
+    ("POST", "/api/v1/device/invite"): Rule(PUBLIC),
     ("GET", "/device"): Rule(PATIENTS),
     ("POST", "/device"): Rule(PATIENTS),
     ("POST", "/api/v1/device/unlink"): Rule(PATIENTS, destructive=True),

@@ -242,3 +242,41 @@ def test_code_requests_are_rate_limited_per_address(app: FastAPI) -> None:
     assert set(statuses[first_refusal:]) == {429}
     refused = client.post("/api/v1/device/codes", json={"name": "spam"})
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+
+
+def test_a_patient_invite_links_the_app_in_one_step(
+    app: FastAPI, world: ClinicWorld, clinic_engine: Engine
+) -> None:
+    from tests.clinic.conftest import PASSWORD, create_invite
+
+    invite = create_invite(world.clinician, "patient", "Robin")
+    body = {
+        "invite": invite,
+        "email": "robin@dev.test",
+        "display_name": "Robin",
+        "password": PASSWORD,
+        "name": "hipflex on robins-pc",
+    }
+    weak = new_client(app).post("/api/v1/device/invite", json={**body, "password": "password"})
+    assert weak.status_code == 422  # the invite page's rules
+    linked = new_client(app).post("/api/v1/device/invite", json=body)
+    assert linked.status_code == 201, linked.text
+    answer = linked.json()
+    assert answer["patient_name"] == "Robin" and answer["clinic_name"] == "Clinic dev"
+    me = bearer(app, answer["token"]).get("/api/v1/me").json()
+    assert me["role"] == "patient" and me["email"] == "robin@dev.test"
+    # The app got a device token, not a browser session: none is left open.
+    open_sessions = (
+        "SELECT count(*) FROM login_sessions WHERE account_id = :a AND revoked_at IS NULL"
+    )
+    assert _count(clinic_engine, open_sessions, a=me["id"]) == 0
+    again = new_client(app).post("/api/v1/device/invite", json={**body, "email": "x@dev.test"})
+    assert again.status_code == 401  # single use
+
+    staff = create_invite(world.admin, "clinician", "Dr C")
+    refused = new_client(app).post(
+        "/api/v1/device/invite", json={**body, "invite": staff, "email": "c@dev.test"}
+    )
+    assert refused.status_code == 403
+    page = new_client(app).get(f"/invite/{staff}")
+    assert page.status_code == 200  # the staff invite is still usable in a browser

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from tests.clinic.conftest import ClinicWorld
@@ -143,3 +144,41 @@ def test_a_push_killed_midway_loses_nothing_and_duplicates_nothing(
         ).all()
     assert {row[0] for row in rows} == local_ids  # nothing lost
     assert len(rows) == total and all(row[1] == 2 for row in rows)  # nothing twice
+
+
+def test_link_with_the_patients_invite_makes_the_account_and_links(
+    live_clinic: LiveClinic,
+    world_of: Callable[[str], ClinicWorld],
+    tmp_path: Path,
+) -> None:
+    from tests.clinic.conftest import PASSWORD, create_invite
+
+    world = world_of("inv")
+    invite = create_invite(world.clinician, "patient", "Sam")
+    done = subprocess.run(
+        hipflex_command(
+            "clinic",
+            "link",
+            f"{live_clinic.url}/invite/{invite}",
+            "--email",
+            "sam@inv.test",
+            "--name",
+            "Sam",
+            "--data-dir",
+            str(tmp_path),
+        ),
+        input=f"{PASSWORD}\n{PASSWORD}\n".encode(),
+        capture_output=True,
+        timeout=60,
+        start_new_session=True,  # no terminal: the password prompt reads standard input
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    output = (done.stdout + done.stderr).decode()
+    assert done.returncode == 0, output
+    assert "Linked to Clinic inv as Sam" in output and PASSWORD not in output
+    token = load_token(tmp_path)
+    assert token and token not in output
+    assert stat.S_IMODE(os.stat(token_path(tmp_path)).st_mode) == 0o600
+    me = httpx.get(f"{live_clinic.url}/api/v1/me", headers={"authorization": f"Bearer {token}"})
+    assert me.json()["email"] == "sam@inv.test"

@@ -31,15 +31,26 @@ def add_link_commands(clinic: typer.Typer) -> None:
 def link_cmd(
     ctx: typer.Context,
     url: Annotated[
-        str, typer.Argument(help="Your clinic's address, e.g. https://clinic.example.org")
+        str,
+        typer.Argument(
+            help="Your clinic's address (https://clinic.example.org), or the invite link "
+            "your clinic sent you."
+        ),
     ],
+    email: Annotated[
+        str | None, typer.Option(help="With an invite link: your e-mail (asked if left out).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="With an invite link: your name (asked if left out).")
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Link this computer to your patient account at a clinic.
 
-    Shows a code; confirm it on the clinic's site (logged in as you). From then on your
-    sessions, pain ratings and notes are sent to the clinic, and your prescription becomes
-    your default protocol."""
+    With the clinic's address: shows a code; confirm it on the clinic's site (logged in as
+    you). With your invite link: makes your account (e-mail, name, password) and links at
+    once. From then on your sessions, pain ratings and notes are sent to the clinic, and your
+    prescription becomes your default protocol."""
     from hipflex.settings import resolve_data_dir
     from hipflex.storage.db import open_database
     from hipflex.storage.outbox import Outbox
@@ -58,9 +69,27 @@ def link_cmd(
             f"the code works for {grant.expires_in_s // 60} minutes. Ctrl-C stops."
         )
 
+    invite = pairing.invite_token(url)
     with open_database(directory) as database:
         outbox = Outbox(database.engine)
-        result = pairing.link(url, directory, outbox, show=show, sleep=time.sleep, now=clock.now)
+        if invite is not None:
+            result = pairing.link_with_invite(
+                url,
+                directory,
+                outbox,
+                email=email or typer.prompt("Your e-mail"),
+                display_name=name or typer.prompt("Your name"),
+                password=typer.prompt(
+                    "Choose a password (8 characters or more)",
+                    hide_input=True,
+                    confirmation_prompt=True,
+                ),
+                now=clock.now,
+            )
+        else:
+            result = pairing.link(
+                url, directory, outbox, show=show, sleep=time.sleep, now=clock.now
+            )
         console.print(
             f"Linked to {result.clinic_name} as {result.patient_name}. "
             "Sessions you save from now on are sent to the clinic."

@@ -110,6 +110,31 @@ class ClinicClient:
         body = response.json()
         return Linked(body["token"], body.get("patient_name") or "", body.get("clinic_name") or "")
 
+    def link_with_invite(
+        self, invite: str, *, email: str, display_name: str, password: str, name: str
+    ) -> Linked:
+        """Make the patient's account from their invite; the app is linked at once."""
+        body = {
+            "invite": invite,
+            "email": email,
+            "display_name": display_name,
+            "password": password,
+            "name": name,
+        }
+        try:
+            answer = self._call("POST", "/api/v1/device/invite", body).json()
+        except Revoked:
+            raise LinkFailed(
+                "the invite is unknown, expired or already used",
+                hint="ask your clinic for a new invite, or log in on its site and run "
+                "hipflex clinic link with the clinic's address",
+            ) from None
+        except Refused as exc:
+            raise LinkFailed(exc.message) from None
+        return Linked(
+            answer["token"], answer.get("patient_name") or "", answer.get("clinic_name") or ""
+        )
+
     def unlink(self) -> None:
         self._call("POST", "/api/v1/device/unlink", None)
 

@@ -69,6 +69,42 @@ def link(
     return LinkResult(linked.clinic_name, linked.patient_name, path)
 
 
+def invite_token(url: str) -> str | None:
+    """The token of an invite link (``https://clinic.example.org/invite/TOKEN``), or None."""
+    path = urlsplit(url.strip()).path.rstrip("/")
+    head, _, token = path.rpartition("/")
+    return token if head.endswith("/invite") and token else None
+
+
+def link_with_invite(
+    invite_url: str,
+    data_dir: Path,
+    outbox: Outbox,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    now: Callable[[], datetime],
+    client_factory: Callable[[str, str | None], ClinicClient] = ClinicClient,
+) -> LinkResult:
+    """Redeem the patient's invite from the app: the account is made and the app linked."""
+    token = invite_token(invite_url)
+    if token is None:
+        raise HipflexError(f"not an invite link: {invite_url!r}")
+    base = clinic_url(invite_url)
+    with client_factory(base, None) as client:
+        linked = client.link_with_invite(
+            token,
+            email=email,
+            display_name=display_name,
+            password=password,
+            name=f"hipflex on {socket.gethostname()}"[:120],
+        )
+    path = save_token(data_dir, linked.token)
+    outbox.set_link(base, linked.clinic_name, linked.patient_name, now())
+    return LinkResult(linked.clinic_name, linked.patient_name, path)
+
+
 def unlink(
     data_dir: Path,
     outbox: Outbox,

@@ -89,6 +89,17 @@ class TokenOut(BaseModel):
     clinic_name: str | None = None
 
 
+class InviteLinkRequest(BaseModel):
+    """A patient's invite, redeemed from the app (the account is made as on the invite page)."""
+
+    model_config = ConfigDict(extra="forbid")
+    invite: str = Field(max_length=200, description="The token from the invite link.")
+    email: str = Field(max_length=254)
+    display_name: str = Field(max_length=120)
+    password: str = Field(max_length=1024)
+    name: str = Field(default="hipflex", max_length=120, description="What the app calls itself.")
+
+
 class PushedOut(BaseModel):
     id: str
     created: bool
@@ -124,6 +135,31 @@ def claim_token(body: TokenRequest, context: Context, devices: Devices) -> Any:
     claimed = devices.claim(body.device_code, context.now())
     if claimed.token is None or claimed.patient is None:
         return JSONResponse(TokenOut(status="pending").model_dump(), status_code=202)
+    return TokenOut(
+        status="linked",
+        token=claimed.token,
+        patient_name=claimed.patient.display_name,
+        clinic_name=claimed.clinic_name,
+    )
+
+
+@link_router.post("/invite", status_code=201, responses=_CONFLICT)
+def link_with_invite(
+    request: Request, body: InviteLinkRequest, context: Context, devices: Devices
+) -> TokenOut:
+    """Make the patient's account from their invite and link the app in one step."""
+    claimed = devices.link_with_invite(
+        context.invites,
+        context.accounts,
+        body.invite,
+        email=body.email,
+        display_name=body.display_name,
+        password=body.password,
+        device_name=body.name,
+        address=client_address(request),
+        now=context.now(),
+    )
+    assert claimed.patient is not None
     return TokenOut(
         status="linked",
         token=claimed.token,

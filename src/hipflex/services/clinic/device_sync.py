@@ -25,8 +25,9 @@ from hipflex.domain.clinic import Account, AuditAction, DeviceToken, PainCheckin
 from hipflex.domain.device_link import DeviceCode
 from hipflex.services.clinic import throttle
 from hipflex.services.clinic.access import require_role
-from hipflex.services.clinic.accounts import Principal
+from hipflex.services.clinic.accounts import Accounts, Principal
 from hipflex.services.clinic.errors import ClinicError, Conflict, Forbidden, InvalidInput
+from hipflex.services.clinic.invites import Invites
 from hipflex.services.clinic.patient_data import HISTORY_DAYS, PatientData, SessionIn
 from hipflex.services.clinic.ports import ClinicTransaction
 from hipflex.services.clinic.tokens import new_id, new_token, token_hash
@@ -210,6 +211,48 @@ class DeviceSync:
             devices.claim(code.id, device.id, now)
             clinic = tx.accounts.clinic(patient.clinic_id)
             return Claimed(token, device, patient, clinic.name if clinic else "")
+
+    def link_with_invite(
+        self,
+        invites: Invites,
+        accounts: Accounts,
+        invite_token: str,
+        *,
+        email: str,
+        display_name: str,
+        password: str,
+        device_name: str,
+        address: str,
+        now: datetime,
+    ) -> Claimed:
+        """A patient's invite redeemed from the app: the account is made (same checks and
+        lock-out as the invite page) and the app gets a device token instead of a browser
+        session. Staff invites are refused: staff do not link apps."""
+        preview = invites.preview(invite_token, address=address, now=now, count_failure=True)
+        if preview.invite.role is not Role.PATIENT:
+            raise Forbidden("this invite is for a staff account: open it in a browser")
+        new_login = invites.redeem(
+            accounts,
+            invite_token,
+            email=email,
+            display_name=display_name,
+            password=password,
+            address=address,
+            user_agent=device_name[:255],
+            now=now,
+        )
+        patient = new_login.account
+        token = new_token()
+        device = DeviceToken(new_id(), patient.id, device_name.strip()[:120] or "hipflex", now,
+                             None, None)  # fmt: skip
+        with self.store.transaction() as tx:
+            # The app holds a device token, not a browser session.
+            tx.accounts.revoke_login_sessions(patient.id, now, new_login.login.id)
+            tx.accounts.add_device_token(device, token_hash(token))
+            tx.audit.record(
+                patient.clinic_id, now, patient.id, AuditAction.CREATE, "device link", [patient.id]
+            )
+        return Claimed(token, device, patient, preview.clinic.name)
 
     def unlink(self, principal: Principal, now: datetime) -> None:
         """Revoke the calling device's own token."""
