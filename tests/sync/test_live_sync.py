@@ -240,3 +240,25 @@ def test_sessions_before_linking_are_not_sent(
     world = world_of("old")
     link_home(live_clinic, tmp_path, home, world.patient)
     assert Outbox(home.engine).items() == []
+
+
+def test_sync_says_when_the_clinic_is_away_and_keeps_everything(
+    live_clinic: LiveClinic,
+    world_of: Callable[[str], ClinicWorld],
+    home: Database,
+    tmp_path: Path,
+    run_cli: Callable[..., tuple[int, str]],
+) -> None:
+    from tests.web.browser.conftest import free_port
+
+    world = world_of("away")
+    link_home(live_clinic, tmp_path, home, world.patient)
+    outbox = Outbox(home.engine)
+    outbox.update_link(clinic_url=f"http://127.0.0.1:{free_port()}")  # nobody listens there
+    session_id = record_session(home, an_hour_ago())
+    code, output = run_cli("clinic", "sync", "--data-dir", str(tmp_path))
+    assert code == 1 and "not reachable" in output and "1 waiting" in output
+    (item,) = outbox.items()
+    assert item.item_id == session_id and item.attempts == 1
+    code, output = run_cli("clinic", "status", "--data-dir", str(tmp_path))
+    assert code == 0 and "1 waiting to be sent (next try" in output

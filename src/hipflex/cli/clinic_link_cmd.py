@@ -147,7 +147,10 @@ def sync_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", help="List refused items.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Send what is waiting to the clinic now and fetch your prescription."""
+    """Send what is waiting to the clinic now and fetch your prescription.
+
+    Exits with 1 when the clinic could not be reached (everything stays queued) or no longer
+    accepts this computer's link."""
     from hipflex.settings import resolve_data_dir
     from hipflex.storage.db import open_database
     from hipflex.storage.outbox import Outbox
@@ -167,7 +170,7 @@ def sync_cmd(
         while watch and ok is not False:
             time.sleep(WATCH_EVERY_S)
             ok = _sync_once(database, outbox, directory, clock.now(), console, quiet=True)
-    if ok is False:
+    if ok is not True:  # revoked, or the clinic away: a script or cron job should notice
         raise typer.Exit(1)
 
 
