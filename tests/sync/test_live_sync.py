@@ -159,6 +159,13 @@ def test_a_revoked_link_stops_pushing_and_keeps_everything(
     code, output = run_cli("clinic", "sync", "--data-dir", str(tmp_path))
     assert code == 1 and "nothing was sent" in output  # no request made with a dead token
 
+    # Linked again to the same clinic: what waited is sent.
+    link_home(live_clinic, tmp_path, home, world.patient)
+    code, output = run_cli("clinic", "sync", "--data-dir", str(tmp_path))
+    assert code == 0, output
+    assert list(server_sessions(clinic_engine, world.patient.id)) == [session_id]
+    assert outbox.items() == []
+
 
 def test_the_prescription_becomes_the_default_protocol_without_touching_the_users_own(
     live_clinic: LiveClinic,

@@ -70,9 +70,13 @@ def test_refused_items_wait_until_saved_again(home: Database, outbox: Outbox) ->
     assert [i.item_id for i in outbox.due(NOW)] == [session_id]
 
 
-def test_a_new_link_starts_with_an_empty_queue(home: Database, outbox: Outbox) -> None:
+def test_a_link_to_another_clinic_starts_with_an_empty_queue(
+    home: Database, outbox: Outbox
+) -> None:
     record_session(home, NOW)
     assert outbox.items()
+    outbox.set_link("https://clinic.example.org", "Physio North", "Pat", NOW)  # again
+    assert outbox.items()  # the same clinic: kept
     outbox.set_link("https://other.example.org", "Other", "Pat", NOW)
     assert outbox.items() == []
     outbox.forget_link()

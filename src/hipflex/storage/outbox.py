@@ -137,9 +137,12 @@ class Outbox:
             return _link(row) if row else None
 
     def set_link(self, clinic_url: str, clinic_name: str, patient_name: str, at: datetime) -> None:
-        """A new link: what was queued for an earlier one is dropped (sent from now on)."""
+        """A new link. Linking again to the same clinic (after a revoked token) keeps what is
+        waiting; a link to another clinic starts with an empty queue."""
         with self._sessions.begin() as db:
-            db.execute(delete(OutboxRow))
+            earlier = db.get(SyncLinkRow, 1)
+            if earlier is None or earlier.clinic_url != clinic_url:
+                db.execute(delete(OutboxRow))
             db.execute(delete(SyncLinkRow))
             db.add(
                 SyncLinkRow(
