@@ -15,6 +15,7 @@ from hipflex.settings import resolve_data_dir
 from hipflex.storage.db import open_database
 from hipflex.web.camera_bridge import EstimatorFactory
 from hipflex.web.context import LOOPBACK_HOSTS, WebContext
+from hipflex.web.error_pages import install_error_pages
 from hipflex.web.routes.api import router as api_router
 from hipflex.web.routes.camera_check import router as camera_check_router
 from hipflex.web.routes.live import router as live_router
@@ -82,4 +83,5 @@ def create_app(
     app.include_router(api_router)
     app.include_router(live_router)
     app.include_router(camera_check_router)
+    install_error_pages(app)  # HTML error pages, JSON under /api/
     return app
