@@ -86,6 +86,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/patients/{patient_id}/fhir"): Rule(frozenset({"clinician_a", "patient_a"})),
     ("POST", "/api/v1/patients/{patient_id}/prescriptions"): Rule(frozenset({"clinician_a"})),
+    # Linking the home app (tests/clinic/test_device_*.py and tests/sync/ test the flows).
+    ("POST", "/api/v1/device/codes"): Rule(PUBLIC),
+    ("POST", "/api/v1/device/token"): Rule(PUBLIC),
+    ("POST", "/api/v1/device/invite"): Rule(PUBLIC),
+    ("GET", "/device"): Rule(PATIENTS),
+    ("POST", "/device"): Rule(PATIENTS),
+    ("POST", "/api/v1/device/unlink"): Rule(PATIENTS, destructive=True),
+    ("POST", "/api/v1/device/sessions"): Rule(PATIENTS),
+    ("POST", "/api/v1/device/checkins"): Rule(PATIENTS),
 }
 
 
@@ -168,6 +177,10 @@ def body_for(method: str, path: str) -> dict[str, Any]:
         return {"json": session_body(str(uuid.uuid4()), T0)}
     if path == "/api/v1/checkins":
         return {"json": {"day": T0.date().isoformat(), "value": 2}}
+    if path == "/api/v1/device/sessions":
+        return {"json": session_body(str(uuid.uuid4()), T0)}
+    if path == "/api/v1/device/checkins":
+        return {"json": {"id": str(uuid.uuid4()), "day": T0.date().isoformat(), "value": 2}}
     if path.endswith("/prescriptions") and path.startswith("/api/"):
         return {
             "json": {
@@ -182,6 +195,7 @@ def body_for(method: str, path: str) -> dict[str, Any]:
         "/invites": {"role": "patient", "display_name": "Walker"},
         "/account/devices": {"name": "phone"},
         "/me/checkins": {"value": "3"},
+        "/device": {"code": "BCDF-GHJK"},
         "/patients/{patient_id}/alerts": {"pain_after_threshold": "6", "inactive_days": "4"},
         "/protocols": {"toml": "not = [valid"},
         "/patients/{patient_id}/prescriptions": {

@@ -47,6 +47,9 @@ PublicUrl = Annotated[
 
 
 def register(app: typer.Typer) -> None:
+    from hipflex.cli.clinic_link_cmd import add_link_commands
+
+    add_link_commands(clinic_app)  # the home side: link, status, sync, unlink
     app.add_typer(clinic_app, name="clinic")
 
 

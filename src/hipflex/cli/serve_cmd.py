@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
+    ctx: typer.Context,
     port: Annotated[
         int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")
     ] = DEFAULT_WEB_PORT,
@@ -126,6 +127,12 @@ def serve(
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, args=(urls[0],)).start()
+    from hipflex.cli.runtime import wall_clock
+    from hipflex.sync.worker import start_background_sync
+
+    syncing = start_background_sync(data_dir, wall_clock(ctx))  # when linked to a clinic
+    if syncing is not None:
+        typer.echo("sending sessions to your clinic in the background (hipflex clinic status)")
     sys.stdout.flush()
     try:
         server.run(sockets=[listener])
@@ -133,6 +140,8 @@ def serve(
         pass  # uvicorn re-raises Ctrl-C after its clean shutdown; that is our normal exit
     finally:
         listener.close()
+        if syncing is not None:
+            syncing[1].set()
     unsaved = app.state.context.unsaved
     if unsaved:
         raise HistoryWriteError(

@@ -19,6 +19,7 @@ from hipflex.clinic.context import ClinicContext
 from hipflex.clinic.routes.account_pages import router as account_router
 from hipflex.clinic.routes.api import health_router
 from hipflex.clinic.routes.api import router as api_router
+from hipflex.clinic.routes.device import device_router, link_router, pages_router
 from hipflex.clinic.routes.patient_pages import router as patient_router
 from hipflex.clinic.routes.staff_pages import router as staff_router
 from hipflex.clinic.security import ClinicSecurityMiddleware
@@ -71,6 +72,9 @@ def create_clinic_app(
     app.include_router(patient_router)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(link_router)
+    app.include_router(device_router)
+    app.include_router(pages_router)
     _add_error_handlers(app)
     return app
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hipflex.domain.records import PainCheckInRecord
+from hipflex.storage.outbox import OutboxKind, enqueue
 from hipflex.storage.tables import PainCheckInRow
 
 
@@ -42,6 +43,7 @@ class CheckInsMixin:
             row.recorded_at = at
             row.note = text
             db.flush()
+            enqueue(db, OutboxKind.CHECKIN, row.id, at)
             return _record(row)
 
     def delete_pain_checkin(self, day: date) -> PainCheckInRecord | None:

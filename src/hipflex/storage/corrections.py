@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from hipflex.domain.corrections import UNCHANGED, UNDO_WINDOW, SessionCorrection
 from hipflex.domain.events import SessionStatus
 from hipflex.domain.records import PainMoment, SessionRecord
+from hipflex.storage.outbox import OutboxKind, enqueue
 from hipflex.storage.tables import NoteRow, PainRatingRow, SessionRow
 
 # The correction's shape and the undo window are the domain's; named here too for callers.
@@ -136,6 +137,7 @@ class CorrectionsMixin:
                 _replace_note(db, row, correction.note, at)
             if correction.demo is not UNCHANGED:
                 row.demo = bool(correction.demo)
+            enqueue(db, OutboxKind.SESSION, row.id, at)
         corrected = self.get_session(session_id)
         assert corrected is not None
         return corrected
@@ -179,6 +181,7 @@ class CorrectionsMixin:
                 return None
             row.deleted_at = None
             session_id = row.id
+            enqueue(db, OutboxKind.SESSION, session_id, now)
         return self.get_session(session_id)
 
     def purge_deleted(self, now: datetime) -> int:

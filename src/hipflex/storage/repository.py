@@ -36,6 +36,7 @@ from hipflex.domain.records import (
 from hipflex.storage.checkins import CheckInsMixin, import_checkins
 from hipflex.storage.corrections import CorrectionsMixin
 from hipflex.storage.history_queries import HistoryQueriesMixin
+from hipflex.storage.outbox import OutboxKind, enqueue
 from hipflex.storage.processes import process_is_alive, this_host
 from hipflex.storage.tables import HoldRow, NoteRow, PainRatingRow, SessionRow
 
@@ -199,6 +200,7 @@ class Repository(CorrectionsMixin, CheckInsMixin, HistoryQueriesMixin):
                 row.value = value
                 row.recorded_at = at
                 rating_id = row.id
+            enqueue(db, OutboxKind.SESSION, session_id, at)
         return rating_id
 
     def add_note(self, session_id: str, text: str, at: datetime) -> str:
@@ -210,6 +212,7 @@ class Repository(CorrectionsMixin, CheckInsMixin, HistoryQueriesMixin):
         with self._sessions.begin() as db:
             self._require_session(db, session_id)
             db.add(NoteRow(id=note_id, session_id=session_id, text=text, created_at=at))
+            enqueue(db, OutboxKind.SESSION, session_id, at)
         return note_id
 
     def finish_session(self, session_id: str, status: SessionStatus, ended_at: datetime) -> None:
@@ -220,6 +223,7 @@ class Repository(CorrectionsMixin, CheckInsMixin, HistoryQueriesMixin):
             row = self._require_session(db, session_id)
             row.status = status.value
             row.ended_at = ended_at
+            enqueue(db, OutboxKind.SESSION, session_id, ended_at)
 
     def recover_interrupted(self) -> list[str]:
         """Mark in-progress sessions whose process died on this host as partial.
@@ -258,6 +262,9 @@ class Repository(CorrectionsMixin, CheckInsMixin, HistoryQueriesMixin):
                     )
                     .execution_options(synchronize_session=False)
                 )
+            for row_id in recovered:
+                session = db.get_one(SessionRow, row_id)
+                enqueue(db, OutboxKind.SESSION, row_id, session.ended_at or session.started_at)
         return recovered
 
     def import_sessions(

@@ -1,0 +1,95 @@
+"""The clinic's current prescription becomes the local default protocol.
+
+It is written as a protocol file of its own, ``protocols/clinic-prescribed.toml`` in the data
+dir, titled "... — prescribed by <clinician>, <clinic>", so the person's own protocol files
+are never touched. A *new* prescription (another id) makes it the default protocol; if the
+person then chooses another default, the next pull of the same prescription leaves that be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from hipflex.domain.protocol import Protocol
+from hipflex.errors import HipflexError
+from hipflex.files import write_atomically
+from hipflex.protocols.loader import parse_protocol
+from hipflex.settings import load_settings, save_settings, user_protocols_dir
+from hipflex.storage.outbox import Outbox
+from hipflex.sync.client import ClinicClient
+
+PRESCRIBED_NAME = "clinic-prescribed"
+MARKER = "# Written by hipflex from your clinic's prescription; the next sync replaces it.\n"
+
+
+@dataclass(frozen=True)
+class PullResult:
+    prescribed: Protocol | None  # None: the clinic has no prescription for you
+    new: bool  # a prescription not seen before (it became the default)
+    path: Path | None
+
+
+def prescribed_path(data_dir: Path) -> Path:
+    return user_protocols_dir(data_dir) / f"{PRESCRIBED_NAME}.toml"
+
+
+def pull(outbox: Outbox, client: ClinicClient, data_dir: Path, now: datetime) -> PullResult:
+    link = outbox.link()
+    body = client.prescription()
+    if body is None:
+        outbox.update_link(last_pull_at=now)
+        return PullResult(None, False, None)
+    clinic_name = link.clinic_name if link else ""
+    protocol = prescribed_protocol(body, clinic_name)
+    path = prescribed_path(data_dir)
+    write_prescribed(path, protocol)
+    new = link is None or link.prescription_id != body.get("id")
+    if new:
+        settings = load_settings(data_dir)
+        save_settings(data_dir, settings.model_copy(update={"default_protocol": protocol.name}))
+    outbox.update_link(last_pull_at=now, prescription_id=str(body.get("id") or ""))
+    return PullResult(protocol, new, path)
+
+
+def prescribed_protocol(body: dict[str, Any], clinic_name: str) -> Protocol:
+    """The prescription's protocol (dose applied by the clinic), renamed and marked."""
+    try:
+        protocol = Protocol.model_validate(body["protocol"])
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise HipflexError(f"the clinic sent a prescription hipflex cannot read: {exc}") from None
+    by = ", ".join(part for part in (str(body.get("created_by") or ""), clinic_name) if part)
+    suffix = f" — prescribed by {by}" if by else " — prescribed"
+    title = protocol.title[: 120 - len(suffix)] + suffix
+    note = str(body.get("note") or "").strip()
+    return protocol.model_copy(
+        update={
+            "name": PRESCRIBED_NAME,
+            "title": title[:120],
+            "note": "\n\n".join(part for part in (note, protocol.note) if part),
+        }
+    )
+
+
+def write_prescribed(path: Path, protocol: Protocol) -> None:
+    """Write the protocol file (validated by the same loader that will read it). A file of
+    that name the person wrote themself is never overwritten."""
+    if path.exists():
+        try:
+            first = path.read_text(encoding="utf-8").splitlines(keepends=True)[:1]
+        except (OSError, UnicodeDecodeError):
+            first = []
+        if first != [MARKER]:
+            raise HipflexError(
+                f"{path} is not hipflex's prescription file; it was left as it is",
+                hint="rename your own protocol file, then sync again",
+            )
+    text = MARKER + tomli_w.dumps(protocol.model_dump(mode="json", exclude_none=True))
+    parse_protocol(text, str(path))  # what we write must load
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text)
