@@ -75,6 +75,7 @@ class LiveConnection:
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: asyncio.Future[Any] | None = None  # work running in a thread
         self.landmarks = LandmarkIntake()  # the in-browser pose path's messages
+        self._handle = LiveHandle(self.connection_id, self.request_stop)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -94,6 +95,7 @@ class LiveConnection:
                 await asyncio.wait_for(sender, timeout=2.0)
             sender.cancel()
             await self._close(CLOSE_GOING_AWAY if self._stop_reason else 1000)
+            self._handle.closed.set()
             if self.pipeline is not None:
                 pipeline, self.pipeline = self.pipeline, None
                 if self._inflight is not None:
@@ -185,7 +187,7 @@ class LiveConnection:
         if self.session is not None:
             self._bad("this connection already runs a session")
             return
-        handle = LiveHandle(self.connection_id, self.request_stop)
+        handle = self._handle
         if not self.context.live.claim(handle, take_over=command.take_over):
             self._send(
                 {
