@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "hipflex"
 
-EDGES = ("hipflex.cli", "hipflex.web")
+EDGES = ("hipflex.cli", "hipflex.web", "hipflex.clinic")
 STORAGE = ("hipflex.storage",)
 CAMERA = ("cv2", "mediapipe")
 DEVICE_AND_DRAWING = (*CAMERA, "matplotlib")
@@ -61,7 +61,8 @@ CLOCK_READERS = {
     "hipflex.storage.db": "the bounded wait for a locked database",
     "hipflex.reminders.timezones": "naming the computer's own time zone",
 }
-COMPOSITION_ROOTS = {"hipflex.cli.app", "hipflex.web.app"}
+# The clinic server is an edge of its own, with its own root (clinic/app.py builds its app).
+COMPOSITION_ROOTS = {"hipflex.cli.app", "hipflex.web.app", "hipflex.clinic.app"}
 
 
 @dataclass(frozen=True)

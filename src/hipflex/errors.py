@@ -50,3 +50,14 @@ class CannotWriteError(HipflexError):
             reason = reason.strerror or str(reason)
         super().__init__(f"cannot write {path}: {reason}", hint=hint)
         self.path = path
+
+
+class ConflictError(Exception):
+    """A unique key was already taken (an e-mail, a name); ``what`` says which.
+
+    Raised by the clinic store's transactions; the clinic use cases turn it into words.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
+from hipflex.cli.runtime import wall_clock
 from hipflex.errors import HipflexError
 
 ENV_PUBLIC_URL = "HIPFLEX_CLINIC_PUBLIC_URL"
@@ -78,10 +78,6 @@ def _public_url(value: str | None, port: int = DEFAULT_PORT) -> str:
     return url
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _local_zone_name() -> str:
     """The machine's IANA zone name when it can be read (/etc/timezone, TZ), else UTC."""
     name = os.environ.get("TZ", "").lstrip(":")
@@ -95,6 +91,7 @@ def _local_zone_name() -> str:
 
 @clinic_app.command("init")
 def init(
+    ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="The clinic's name.")] = "My clinic",
     timezone: Annotated[
         str | None,
@@ -118,7 +115,9 @@ def init(
         try:
             check_zone(zone)  # before anything is written
             state = migrate(engine)
-            clinic, new = Invites(ClinicStore(engine)).create_clinic(name, zone, _now())
+            clinic, new = Invites(ClinicStore(engine)).create_clinic(
+                name, zone, wall_clock(ctx).now()
+            )
         except ClinicError as exc:
             raise HipflexError(exc.message) from None
     except ImportError as exc:
@@ -137,6 +136,7 @@ def init(
 
 @clinic_app.command("admin-invite")
 def admin_invite(
+    ctx: typer.Context,
     clinic: Annotated[str, typer.Argument(help="The clinic's name, as given to init.")],
     database_url: DatabaseUrl = None,
     public_url: PublicUrl = None,
@@ -152,7 +152,7 @@ def admin_invite(
         url = _public_url(public_url)
         check_ready(engine)
         try:
-            new = Invites(ClinicStore(engine)).admin_invite(clinic, _now())
+            new = Invites(ClinicStore(engine)).admin_invite(clinic, wall_clock(ctx).now())
         except ClinicError as exc:
             raise HipflexError(exc.message) from None
     finally:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from hipflex.domain.clinic import Account, AuditAction, Role
 from hipflex.services.clinic.errors import Forbidden, NotFound
-from hipflex.storage.clinic.store import Transaction
+from hipflex.services.clinic.ports import ClinicTransaction
 
 NO_SUCH_PATIENT = "no such patient"
 
@@ -26,7 +26,7 @@ def require_role(account: Account, *roles: Role) -> None:
         raise Forbidden(f"this needs {article} {allowed} account")
 
 
-def patient_for(tx: Transaction, actor: Account, patient_id: str) -> Account:
+def patient_for(tx: ClinicTransaction, actor: Account, patient_id: str) -> Account:
     """The patient ``actor`` may see, or ``NotFound`` / ``Forbidden``."""
     require_role(actor, Role.CLINICIAN, Role.PATIENT)
     patient = tx.accounts.account(patient_id) if len(patient_id) <= 36 else None
@@ -42,7 +42,7 @@ def patient_for(tx: Transaction, actor: Account, patient_id: str) -> Account:
 
 
 def audit_read(
-    tx: Transaction, actor: Account, what: str, patient_ids: list[str], now: datetime
+    tx: ClinicTransaction, actor: Account, what: str, patient_ids: list[str], now: datetime
 ) -> None:
     """Log a read of patients' data; a patient reading their own is not logged (every page
     of their app would be)."""

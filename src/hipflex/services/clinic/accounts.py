@@ -19,8 +19,8 @@ from hipflex.services.clinic.passwords import (
     password_problem,
     verify_password,
 )
+from hipflex.services.clinic.ports import ClinicStorage, ClinicTransaction
 from hipflex.services.clinic.tokens import new_id, new_token, token_hash
-from hipflex.storage.clinic.store import ClinicStore, Transaction
 
 # Staff see many patients' data: a forgotten browser logs out sooner than a patient's phone.
 IDLE_TIMEOUT = {
@@ -67,7 +67,7 @@ def check_email(email: str) -> str:
 
 
 class Accounts:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
     def login(
@@ -88,13 +88,13 @@ class Accounts:
         raise AuthFailed(WRONG_LOGIN)
 
     def open_session(
-        self, tx: Transaction, account: Account, user_agent: str, now: datetime
+        self, tx: ClinicTransaction, account: Account, user_agent: str, now: datetime
     ) -> NewLogin:
         """A session for ``account`` inside the caller's transaction (invite redemption)."""
         return self._open_session(tx, account, user_agent, now)
 
     def _open_session(
-        self, tx: Transaction, account: Account, user_agent: str, now: datetime
+        self, tx: ClinicTransaction, account: Account, user_agent: str, now: datetime
     ) -> NewLogin:
         token = new_token()
         login = LoginSession(

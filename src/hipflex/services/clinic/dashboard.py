@@ -23,7 +23,7 @@ from hipflex.services.clinic.access import audit_read, patient_for, require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import InvalidInput
 from hipflex.services.clinic.metrics import PatientMetrics, patient_metrics
-from hipflex.storage.clinic.store import ClinicStore, Transaction
+from hipflex.services.clinic.ports import ClinicStorage, ClinicTransaction
 
 DASHBOARD_DAYS = 45  # enough for 30-day adherence, two weeks of pain, recent range of motion
 PATIENT_PAGE_DAYS = 400
@@ -47,10 +47,10 @@ class PatientDetail:
 
 
 class Dashboard:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
-    def clinic_zone(self, tx: Transaction, clinic_id: str) -> tuple[Clinic, ZoneInfo]:
+    def clinic_zone(self, tx: ClinicTransaction, clinic_id: str) -> tuple[Clinic, ZoneInfo]:
         clinic = tx.accounts.clinic(clinic_id)
         assert clinic is not None
         return clinic, ZoneInfo(clinic.timezone)
@@ -109,7 +109,7 @@ class Dashboard:
             )
 
     def _summary(
-        self, tx: Transaction, patient: Account, now: datetime, zone: ZoneInfo, days: int
+        self, tx: ClinicTransaction, patient: Account, now: datetime, zone: ZoneInfo, days: int
     ) -> tuple[PatientSummary, list[SessionRecord], list[PainCheckin]]:
         today = now.astimezone(zone).date()
         since = now - timedelta(days=days)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hipflex.domain.clinic import Account, AlertSettings, AuditAction, Clinic, Invite, Role
+from hipflex.errors import ConflictError
 from hipflex.services.clinic import throttle
 from hipflex.services.clinic.accounts import Accounts, NewLogin, Principal, check_email
 from hipflex.services.clinic.errors import (
@@ -21,8 +22,8 @@ from hipflex.services.clinic.errors import (
     NotFound,
 )
 from hipflex.services.clinic.passwords import hash_password, password_problem
+from hipflex.services.clinic.ports import ClinicStorage, ClinicTransaction
 from hipflex.services.clinic.tokens import new_id, new_token, token_hash
-from hipflex.storage.clinic.store import ClinicStore, ConflictError, Transaction
 
 INVITE_LIFETIME = timedelta(days=7)
 BAD_INVITE = "this invite link is not valid: it was already used, revoked or has expired"
@@ -60,7 +61,7 @@ def check_zone(timezone: str) -> None:
 
 
 class Invites:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
     def create_clinic(self, name: str, timezone: str, now: datetime) -> tuple[Clinic, NewInvite]:
@@ -110,7 +111,7 @@ class Invites:
 
     def _add(
         self,
-        tx: Transaction,
+        tx: ClinicTransaction,
         clinic_id: str,
         role: Role,
         name: str,

@@ -23,11 +23,12 @@ from hipflex.domain.records import (
     SessionRecord,
     Source,
 )
+from hipflex.errors import ConflictError
 from hipflex.services.clinic.access import audit_read, patient_for, require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import Conflict, InvalidInput
+from hipflex.services.clinic.ports import ClinicStorage
 from hipflex.services.clinic.tokens import new_id
-from hipflex.storage.clinic.store import ClinicStore, ConflictError
 
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead
 MAX_HOLDS = 200
@@ -177,7 +178,7 @@ class CheckinIn(BaseModel):
 
 
 class PatientData:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
     def submit_session(

@@ -20,13 +20,13 @@ from hipflex.domain.clinic import (
     check_dates,
 )
 from hipflex.domain.protocol import Protocol
-from hipflex.errors import ProtocolError
+from hipflex.errors import ConflictError, ProtocolError
 from hipflex.protocols.loader import BUILTIN_DIR, load_protocol_file, parse_protocol
 from hipflex.services.clinic.access import audit_read, patient_for, require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import Conflict, InvalidInput, NotFound
+from hipflex.services.clinic.ports import ClinicStorage, ClinicTransaction
 from hipflex.services.clinic.tokens import new_id
-from hipflex.storage.clinic.store import ClinicStore, ConflictError, Transaction
 
 MAX_NOTE_CHARS = 4000
 MAX_PROTOCOL_TOML_CHARS = 20_000
@@ -59,7 +59,7 @@ class PrescriptionRequest:
 
 
 class Prescriptions:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
     def protocols(self, principal: Principal) -> list[ProtocolChoice]:
@@ -67,7 +67,7 @@ class Prescriptions:
         with self.store.transaction() as tx:
             return self._protocols(tx, principal.account.clinic_id)
 
-    def _protocols(self, tx: Transaction, clinic_id: str) -> list[ProtocolChoice]:
+    def _protocols(self, tx: ClinicTransaction, clinic_id: str) -> list[ProtocolChoice]:
         choices = [ProtocolChoice(p, False) for p in shipped_protocols()]
         for text in tx.patients.protocol_tomls(clinic_id):
             choices.append(ProtocolChoice(parse_protocol(text, "clinic protocol"), True))

@@ -8,11 +8,11 @@ from hipflex.domain.clinic import Account, AuditAction, AuditEntry, Clinic, Role
 from hipflex.services.clinic.access import require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import Conflict, NotFound
-from hipflex.storage.clinic.store import ClinicStore
+from hipflex.services.clinic.ports import ClinicStorage
 
 
 class Staff:
-    def __init__(self, store: ClinicStore) -> None:
+    def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
     def clinic(self, principal: Principal) -> Clinic:

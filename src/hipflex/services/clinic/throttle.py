@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hipflex.services.clinic.errors import RateLimited
-from hipflex.storage.clinic.accounts_repo import AccountsRepository
+from hipflex.services.clinic.ports import AccountsStore
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ ADDRESS_LIMIT = Limit(30, timedelta(minutes=15), timedelta(minutes=15))
 INVITE_LIMIT = Limit(10, timedelta(minutes=15), timedelta(minutes=15))
 
 
-def check_not_locked(repo: AccountsRepository, keys: list[str], now: datetime) -> None:
+def check_not_locked(repo: AccountsStore, keys: list[str], now: datetime) -> None:
     """Raise ``RateLimited`` when any key is locked right now."""
     for key in keys:
         _, _, locked_until = repo.throttle(key, lock=False)
@@ -37,7 +37,7 @@ def check_not_locked(repo: AccountsRepository, keys: list[str], now: datetime) -
             )
 
 
-def record_failure(repo: AccountsRepository, key: str, limit: Limit, now: datetime) -> bool:
+def record_failure(repo: AccountsStore, key: str, limit: Limit, now: datetime) -> bool:
     """Count a failure; True when it locked the key."""
     failures, window_start, _ = repo.throttle(key)
     if window_start is None or now - window_start > limit.window:
@@ -48,5 +48,5 @@ def record_failure(repo: AccountsRepository, key: str, limit: Limit, now: dateti
     return locked_until is not None
 
 
-def clear(repo: AccountsRepository, key: str) -> None:
+def clear(repo: AccountsStore, key: str) -> None:
     repo.clear_throttle(key)

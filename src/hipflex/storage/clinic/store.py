@@ -16,18 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hipflex.errors import ConflictError
 from hipflex.storage.clinic.accounts_repo import AccountsRepository
 from hipflex.storage.clinic.audit_repo import AuditRepository
 from hipflex.storage.clinic.database import DatabaseUnavailable, location, reason
 from hipflex.storage.clinic.patients_repo import PatientsRepository
-
-
-class ConflictError(Exception):
-    """A unique key was already taken (an e-mail, a name); ``what`` says which."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
 
 
 @dataclass
@@ -38,8 +31,11 @@ class Transaction:
     audit: AuditRepository
 
 
+__all__ = ["ClinicStore", "ConflictError", "Transaction"]
+
+
 class ClinicStore:
-    """Transactions over the clinic database."""
+    """Transactions over the clinic database (the adapter behind services/clinic/ports.py)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
