@@ -42,7 +42,7 @@ let poseLoop = null;
 let lastTone = "idle";
 const wakeLock = new ScreenWakeLock(app);
 // The in-browser path's own figures: landmark messages sent, verdicts back, capture → verdict.
-const browserStats = { sent: 0, bytes: 0, verdicts: 0, refused: 0, latencies: [] };
+const browserStats = { sent: 0, bytes: 0, verdicts: 0, refused: 0, reasons: {}, latencies: [] };
 window.hipflexBrowserPoseStats = browserStats;
 
 window.hipflexSession = { get running() { return running; }, get finished() { return finished; } };
@@ -240,6 +240,7 @@ function onMessage(message) {
       break;
     case "refused":
       browserStats.refused += message.count;
+      browserStats.reasons[message.reason] = (browserStats.reasons[message.reason] || 0) + message.count;
       console.warn("hipflex refused landmarks:", message.reason);
       break;
     case "ended":
