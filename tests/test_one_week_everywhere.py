@@ -88,7 +88,7 @@ def test_stats_insights_history_page_and_pdf_agree(
     rows = re.findall(r'<tr class="week-row">(.*?)</tr>', page, flags=re.S)
     cells = re.findall(r'<td class="num">(\d+)</td>', rows[-1])
     assert cells == [str(RIGHT_S), str(RIGHT_S), str(DOSE_S)]
-    assert f"{DAYS_DONE} of the last {ACTIVE_DAYS} days done" in page
+    assert f"stretched on {DAYS_DONE} of {ACTIVE_DAYS} days since your first session" in page
 
     if shutil.which("pdftotext") is None:
         pytest.skip(

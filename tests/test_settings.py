@@ -49,9 +49,24 @@ def test_settings_round_trip_and_defaults(tmp_path: Path) -> None:
 
 def test_personal_rest_length_applies_to_any_protocol() -> None:
     protocol = load_protocol("kneeling-hip-flexor")
-    assert UserSettings().personalise(protocol) is protocol
+    default = UserSettings().personalise(protocol)
+    assert default.rest_s == protocol.rest_s  # no rest of one's own: the protocol's
+    assert default.model_copy(update={"first_get_ready_s": None}) == protocol
     mine = UserSettings(rest_s=40).personalise(protocol)
     assert mine.rest_s == 40 and mine.hold_s == protocol.hold_s
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 20), (45, 45), (3, 10), (0, 10)])
+def test_first_get_ready_is_a_setting_never_shorter_than_the_protocols(
+    setting: int | None, expected: int
+) -> None:
+    """People in pain need time to get down to the floor: 20 s before the first hold by
+    default; side switches keep the protocol's own get-ready (10 s for this one)."""
+    protocol = load_protocol("kneeling-hip-flexor")
+    settings = UserSettings() if setting is None else UserSettings(first_get_ready_s=setting)
+    mine = settings.personalise(protocol)
+    assert mine.first_get_ready_s == expected
+    assert mine.get_ready_s == protocol.get_ready_s == 10
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,11 @@ class CannotWriteError(HipflexError):
         self.path = path
 
 
+class HistoryWriteError(DatabaseError):
+    """The history refused a write (disk full, I/O error). Everything committed before it is
+    kept; the write that failed was rolled back whole."""
+
+
 class ConflictError(Exception):
     """A unique key was already taken (an e-mail, a name); ``what`` says which.
 

@@ -138,6 +138,11 @@ class ReminderSettings(BaseModel):
         return self
 
 
+# People in pain need time to get down to the floor (issue 9): the first get-ready is twice
+# the shipped protocols' 8–12 s; later side switches keep the protocol's own.
+FIRST_GET_READY_S = 20
+
+
 class UserSettings(BaseModel):
     """A person's choices; stored as JSON in the data dir. Each field's title and description
     are what the Settings page and error messages call it."""
@@ -159,13 +164,24 @@ class UserSettings(BaseModel):
         title="Rest",
         description="Seconds of rest between holds; empty: the protocol's own.",
     )
+    first_get_ready_s: int = Field(
+        FIRST_GET_READY_S,
+        ge=0,
+        le=120,
+        title="First get-ready",
+        description="Seconds to get into position before the first hold.",
+    )
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
 
     def personalise(self, protocol: Protocol) -> Protocol:
-        """``protocol`` with the person's own choices applied (their rest length)."""
-        if self.rest_s is None:
-            return protocol
-        return protocol.model_copy(update={"rest_s": self.rest_s})
+        """``protocol`` with the person's own choices applied: their rest length, and their
+        first get-ready (never shorter than the protocol's own get-ready)."""
+        update: dict[str, object] = {
+            "first_get_ready_s": max(self.first_get_ready_s, protocol.get_ready_s)
+        }
+        if self.rest_s is not None:
+            update["rest_s"] = self.rest_s
+        return protocol.model_copy(update=update)
 
 
 class SettingsError(HipflexError):

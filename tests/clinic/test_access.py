@@ -61,6 +61,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/invites/{invite_id}/revoke"): Rule(frozenset({"clinician_a"}), destructive=True),
     ("GET", "/dashboard"): Rule(CLINICIANS),
     ("GET", "/patients/{patient_id}"): Rule(frozenset({"clinician_a"})),
+    ("GET", "/patients/{patient_id}/report.pdf"): Rule(frozenset({"clinician_a"})),
     ("POST", "/patients/{patient_id}/prescriptions"): Rule(frozenset({"clinician_a"})),
     ("POST", "/patients/{patient_id}/alerts"): Rule(frozenset({"clinician_a"})),
     ("GET", "/protocols"): Rule(CLINICIANS),
@@ -83,6 +84,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/patients/{patient_id}/prescriptions"): Rule(
         frozenset({"clinician_a", "patient_a"})
     ),
+    ("GET", "/api/v1/patients/{patient_id}/fhir"): Rule(frozenset({"clinician_a", "patient_a"})),
     ("POST", "/api/v1/patients/{patient_id}/prescriptions"): Rule(frozenset({"clinician_a"})),
 }
 

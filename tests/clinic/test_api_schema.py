@@ -98,5 +98,8 @@ def test_schema_describes_the_api(app: FastAPI) -> None:
     paths = set(spec["paths"])
     assert "/api/v1/sessions" in paths and "/api/v1/patients/{patient_id}/prescriptions" in paths
     assert not any(not p.startswith("/api/v1/") for p in paths), "pages leaked into the API schema"
+    fhir = spec["paths"]["/api/v1/patients/{patient_id}/fhir"]["get"]["responses"]
+    assert list(fhir["200"]["content"]) == ["application/fhir+json"]
+    assert list(fhir["404"]["content"]) == ["application/json"]
     schemes = spec["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}

@@ -191,3 +191,76 @@ def test_database_killed_mid_request_answers_503_and_writes_nothing(
     retry = world.patient.post_json("/api/v1/sessions", session_body(session_id, T0))
     assert retry.status_code == 201, retry.text
     assert schema_state(engine).up_to_date
+
+
+def _kill_at(postgres_server: PostgresServer, name: str, prefix: str) -> Callable[..., None]:
+    """A cursor hook that terminates every connection to ``name`` when a statement starting
+    with ``prefix`` is about to run (once): the database going away mid-transaction."""
+    killed: list[int] = []
+
+    def hook(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith(prefix) and not killed:
+            killed.append(postgres_server.terminate_connections(name))
+
+    return hook
+
+
+def _count(engine: Engine, sql: str, **params: Any) -> int:
+    with engine.begin() as conn:
+        return int(conn.execute(text(sql), params).scalar() or 0)
+
+
+def test_database_killed_while_a_form_saves_a_prescription(
+    postgres_server: PostgresServer, killer_app: tuple[FastAPI, Engine, str]
+) -> None:
+    """A page's form (not the API): the prescription row is written, then the database dies
+    before the audit row; the clinician gets the 503 page and no version was stored."""
+    app, engine, name = killer_app
+    world: ClinicWorld = build_world(app, "formkill")
+    form = {
+        "protocol_name": "kneeling-hip-flexor", "hold_s": "30", "reps": "3",
+        "sides": ["right", "left"], "times_per_day": "1", "days_per_week": "7",
+        "start_date": T0.date().isoformat(),
+    }  # fmt: skip
+    hook = _kill_at(postgres_server, name, "INSERT INTO AUDIT_LOG")
+    listen: Callable[..., None] = event.listen
+    listen(engine, "before_cursor_execute", hook)
+    try:
+        response = world.clinician.post(f"/patients/{world.patient.id}/prescriptions", form)
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    assert response.status_code == 503, response.text[:300]
+    assert "nothing was changed" in response.text
+    assert "Traceback" not in response.text
+    sql = "SELECT count(*) FROM prescriptions WHERE patient_id = :p"
+    assert _count(engine, sql, p=world.patient.id) == 0
+    again = world.clinician.post(f"/patients/{world.patient.id}/prescriptions", form)
+    assert again.status_code == 200 and "saved as version 1" in again.text  # not version 2
+    assert _count(engine, sql, p=world.patient.id) == 1
+
+
+def test_database_killed_during_an_export_leaves_no_audit_row(
+    postgres_server: PostgresServer, killer_app: tuple[FastAPI, Engine, str]
+) -> None:
+    """The FHIR export's read is logged in the same transaction; if the database dies there,
+    the caller gets 503 and no bundle (a read that was not logged is not served)."""
+    app, engine, name = killer_app
+    world: ClinicWorld = build_world(app, "fhirkill")
+    body = {"protocol_name": "kneeling-hip-flexor", "hold_s": 30, "reps": 3,
+            "sides": ["right"], "start_date": T0.date().isoformat()}  # fmt: skip
+    url = f"/api/v1/patients/{world.patient.id}/prescriptions"
+    assert world.clinician.post_json(url, body).status_code == 201
+    exports = "SELECT count(*) FROM audit_log WHERE what = 'FHIR export'"
+    hook = _kill_at(postgres_server, name, "INSERT INTO AUDIT_LOG")
+    listen: Callable[..., None] = event.listen
+    listen(engine, "before_cursor_execute", hook)
+    try:
+        response = world.clinician.client.get(f"/api/v1/patients/{world.patient.id}/fhir")
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    assert response.status_code == 503
+    assert "nothing was changed" in response.json()["detail"]
+    assert _count(engine, exports) == 0
+    served = world.clinician.client.get(f"/api/v1/patients/{world.patient.id}/fhir")
+    assert served.status_code == 200
+    assert _count(engine, exports) == 1

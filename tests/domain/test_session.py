@@ -241,3 +241,17 @@ def test_snapshot_describes_what_comes_next() -> None:
     assert view.phase is Phase.HOLD and view.rep == 4
     assert view.next_up == "Then switch sides: hold 1 of 4, left side"
     assert view.reps_done == {Side.RIGHT: 3, Side.LEFT: 0}
+
+
+def test_a_longer_first_get_ready_leaves_the_side_switch_alone() -> None:
+    """The first get-ready (getting down to the floor) takes first_get_ready_s; the switch to
+    the other side keeps get_ready_s."""
+    clock = FakeClock()
+    engine = SessionEngine(make_protocol(reps=1, first_get_ready_s=25), clock)
+    events = run(engine, clock)
+    starts = {(e.phase, e.side): e for e in of(events, PhaseStarted)}
+    assert Phase.GET_READY in {phase for phase, _ in starts}
+    # 25 s get ready + 30 s hold + a 10 s switch + 30 s hold
+    assert clock.monotonic() == pytest.approx(95, abs=0.11)
+    engine = SessionEngine(make_protocol(reps=1), FakeClock())
+    assert engine.protocol.first_get_ready_s is None  # a protocol alone keeps its 10 s

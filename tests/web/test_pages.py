@@ -139,7 +139,7 @@ def test_history_shows_sessions_charts_and_escaped_notes(
     assert page.count('class="session-item"') == 3
     assert "partial" in page
     # Charts are SVG with a title and a text description, plus a data table.
-    assert page.count('<svg class="chart"') == 3
+    assert page.count('<svg class="chart"') == 6  # each drawn wide and narrow (phones)
     assert "<desc>" in page
     assert "Show as a table" in page
     assert "Best hip extension" in page

@@ -76,7 +76,7 @@ def edit(
     data_dir: DataDirOption = None,
 ) -> None:
     """Change a session's pain ratings, note or demo mark."""
-    from hipflex.storage.corrections import UNCHANGED, SessionCorrection
+    from hipflex.domain.corrections import UNCHANGED, SessionCorrection
 
     correction = SessionCorrection(
         pain_before=UNCHANGED if pain_before is None else _pain(pain_before, "--pain-before"),
@@ -108,7 +108,7 @@ def delete(
     data_dir: DataDirOption = None,
 ) -> None:
     """Delete a session (asks first; `hipflex session undo` restores it for 15 minutes)."""
-    from hipflex.storage.corrections import UNDO_WINDOW
+    from hipflex.domain.corrections import UNDO_WINDOW
 
     clock = wall_clock(ctx)
     with _open(data_dir) as database:
@@ -135,7 +135,7 @@ def delete(
 @session_app.command("undo")
 def undo(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """Restore the session deleted last (within 15 minutes of deleting it)."""
-    from hipflex.storage.corrections import UNDO_WINDOW
+    from hipflex.domain.corrections import UNDO_WINDOW
 
     with _open(data_dir) as database:
         restored = database.repository.undo_delete(wall_clock(ctx).now())

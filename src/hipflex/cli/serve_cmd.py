@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hipflex.cli.options import DataDirOption
-from hipflex.errors import HipflexError
+from hipflex.errors import HipflexError, HistoryWriteError
 from hipflex.settings import DEFAULT_WEB_PORT
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def serve(
     """Start hipflex in your browser (the default when you type just `hipflex`)."""
     import uvicorn
 
+    from hipflex.storage.db import WRITE_FAILED_HINT
     from hipflex.web.app import create_app
     from hipflex.web.listen import exposure_warning
     from hipflex.web.live_shutdown import SessionSavingServer
@@ -133,6 +134,12 @@ def serve(
         pass  # uvicorn re-raises Ctrl-C after its clean shutdown; that is our normal exit
     finally:
         listener.close()
+    unsaved = app.state.context.unsaved
+    if unsaved:
+        raise HistoryWriteError(
+            "hipflex stopped, but not everything was saved: " + " / ".join(unsaved),
+            hint=WRITE_FAILED_HINT,
+        )
     typer.echo("hipflex stopped; anything in progress was saved.")
 
 

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from hipflex.domain.clock import Clock
 from hipflex.services.clinic.accounts import Accounts
 from hipflex.services.clinic.dashboard import Dashboard
+from hipflex.services.clinic.fhir_export import FhirExport
 from hipflex.services.clinic.invites import Invites
 from hipflex.services.clinic.patient_data import PatientData
 from hipflex.services.clinic.prescriptions import Prescriptions
@@ -30,6 +31,7 @@ class ClinicContext:
     prescriptions: Prescriptions
     patient_data: PatientData
     dashboard: Dashboard
+    fhir: FhirExport
 
     @classmethod
     def build(cls, store: ClinicStore, clock: Clock, public_url: str) -> ClinicContext:
@@ -43,6 +45,7 @@ class ClinicContext:
             prescriptions=Prescriptions(store),
             patient_data=PatientData(store),
             dashboard=Dashboard(store),
+            fhir=FhirExport(store),
         )
 
     def now(self) -> datetime:

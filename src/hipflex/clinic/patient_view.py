@@ -11,6 +11,7 @@ from hipflex.domain.protocol import Protocol
 from hipflex.domain.records import PainCheckInRecord
 from hipflex.insights.history_view import HistoryView, history_view
 from hipflex.insights.stats import local_day
+from hipflex.insights.summary import Insights, build_insights
 from hipflex.protocols.loader import DEFAULT_PROTOCOL
 from hipflex.services.clinic.dashboard import PatientDetail
 from hipflex.services.clinic.prescriptions import shipped_protocols
@@ -56,6 +57,32 @@ def chart_weeks(first: date | None, today: date, most: int = 8) -> int:
     return max(1, min(most, (today - first).days // 7 + 1))
 
 
+def _checkins(detail: PatientDetail) -> list[PainCheckInRecord]:
+    return [
+        PainCheckInRecord(c.id, c.day, c.value, c.recorded_at, c.note or None)
+        for c in detail.checkins
+    ]
+
+
+def _first_use(first: date | None, tz: tzinfo) -> datetime | None:
+    # The weekly dose counts from the day care began (prorated in that first week).
+    return None if first is None else datetime.combine(first, time(), tz)
+
+
+def patient_insights(detail: PatientDetail, today: date, tz: tzinfo, weeks: int) -> Insights:
+    """The home app's report figures (``hipflex report``) over the clinic's data: the last
+    ``weeks`` weeks ending ``today``, against the current prescription's dose."""
+    return build_insights(
+        detail.sessions,
+        dose_protocol(detail),
+        today,
+        tz,
+        weeks=weeks,
+        checkins=_checkins(detail),
+        first_use=_first_use(care_began(detail, tz), tz),
+    )
+
+
 def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCharts:
     first = care_began(detail, tz)
     view = history_view(
@@ -63,12 +90,8 @@ def patient_charts(detail: PatientDetail, today: date, tz: tzinfo) -> PatientCha
         dose_protocol(detail),
         today,
         tz,
-        checkins=[
-            PainCheckInRecord(c.id, c.day, c.value, c.recorded_at, c.note or None)
-            for c in detail.checkins
-        ],
-        # The weekly dose counts from the day care began (prorated in that first week).
-        first_use=None if first is None else datetime.combine(first, time(), tz),
+        checkins=_checkins(detail),
+        first_use=_first_use(first, tz),
         chart_weeks=chart_weeks(first, today),
     )
     return PatientCharts(

@@ -118,6 +118,9 @@ class Protocol(BaseModel):
     sides: tuple[Side, ...] = Field(default=(Side.RIGHT, Side.LEFT), min_length=1, max_length=2)
     order: SideOrder = SideOrder.BLOCKED
     get_ready_s: int = Field(default=10, ge=0, le=120)
+    # The first get-ready (getting down to the floor) can be longer than a side switch; None:
+    # get_ready_s. The person's setting (UserSettings.first_get_ready_s) fills it in.
+    first_get_ready_s: int | None = Field(default=None, ge=0, le=120)
     rest_s: int = Field(default=15, ge=0, le=600)
     days_per_week: int = Field(default=7, ge=1, le=7)
     frequency: str = "daily"

@@ -242,6 +242,8 @@ class SessionEngine:
             return float(self.protocol.hold_s)
         if phase is Phase.REST:
             return float(self.protocol.rest_s)
+        if phase is Phase.GET_READY and self.protocol.first_get_ready_s is not None:
+            return float(self.protocol.first_get_ready_s)
         if phase in (Phase.GET_READY, Phase.SWITCH_SIDE):
             return float(self.protocol.get_ready_s)
         return 0.0

@@ -180,6 +180,11 @@ def _before_after_sentence(pain: PainAnalysis) -> str:
             f"Your pain before and after {plural(pairs, 'session')} varies too much to say yet "
             "whether stretching changes it."
         )
+    if pairs == 0:
+        return (
+            "No session has pain rated both before and after yet, so whether stretching "
+            "changes your pain cannot be said."
+        )
     has = "session has" if pairs == 1 else "sessions have"
     return (
         f"Only {pairs} {has} pain rated both before and after: too few (under {MIN_PAIRS}) to "

@@ -87,8 +87,12 @@ class Step:
 def resolve_protocol(
     settings: UserSettings, name: str | None, load: ProtocolLoader, mode: SessionMode
 ) -> Protocol:
-    """The protocol to run, with the person's own choices (rest length) applied."""
+    """The protocol to run, with the person's own choices (rest length, first get-ready)
+    applied. A recorded video runs on its own frames: nobody gets down to the floor, so it
+    keeps the protocol's get-ready."""
     protocol = settings.personalise(load(name or settings.default_protocol))
+    if mode is SessionMode.VIDEO:
+        protocol = protocol.model_copy(update={"first_get_ready_s": None})
     if mode is not SessionMode.TIMER and protocol.position is not Position.KNEELING:
         raise HipflexError(
             f"the camera form check knows the kneeling stretch; {protocol.name} is "
@@ -188,7 +192,13 @@ class GuidedSession:
 
     @property
     def running(self) -> bool:
-        return self.session_id is not None and not self.engine.finished
+        """Begun, not finished, and the history still takes its writes (after a refused
+        write the session cannot go on: nothing more would be kept)."""
+        return (
+            self.session_id is not None
+            and not self.engine.finished
+            and self.recorder.failure is None
+        )
 
     @property
     def camera_active(self) -> bool:

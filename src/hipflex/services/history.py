@@ -150,8 +150,8 @@ class LastPain:
     """The latest session's pain rating: after the session when given, else before."""
 
     value: int
-    moment: str  # "after" or "before"
-    started_at: datetime
+    moment: str  # "after", "before" or "check-in"
+    started_at: datetime  # the session's start, or when the check-in was made
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,7 @@ class TodaySummary:
 
     stats: HistoryStats
     last_pain: LastPain | None
+    checkin_today: PainCheckInRecord | None = None  # today's pain check-in, if any
 
 
 def page_count(total_sessions: int, per_page: int = SESSIONS_PER_PAGE) -> int:
@@ -245,17 +246,23 @@ def today_summary(
     *,
     include_demo: bool = False,
 ) -> TodaySummary:
-    """The Today page: today's sessions, the streak (over the whole history) and the last
-    pain rating, loading only the last month's records."""
+    """The Today page: today's sessions, the streak (over the whole history), today's pain
+    check-in and the last pain rating (a real session's or a check-in's, whichever is later;
+    a demo's pain is not the person's), loading only the last month's records."""
     stats = stats_for(reader, protocol, today, tz, include_demo=include_demo)
-    last = reader.last_session_pain()
+    last = reader.last_session_pain(include_demo=include_demo)
     last_pain = None
     if last is not None:
         after = last.after is not None
         value = last.after if last.after is not None else last.before
         assert value is not None  # a rated session has one or the other
         last_pain = LastPain(value, "after" if after else "before", last.started_at)
-    return TodaySummary(stats=stats, last_pain=last_pain)
+    checkins = reader.pain_checkins_between(today - timedelta(days=STATS_DAYS), today)
+    latest = checkins[-1] if checkins else None
+    if latest is not None and (last_pain is None or latest.recorded_at > last_pain.started_at):
+        last_pain = LastPain(latest.value, "check-in", latest.recorded_at)
+    today_checkin = latest if latest is not None and latest.day == today else None
+    return TodaySummary(stats=stats, last_pain=last_pain, checkin_today=today_checkin)
 
 
 def _stats(

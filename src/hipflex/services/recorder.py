@@ -23,6 +23,12 @@ from hipflex.domain.events import (
 )
 from hipflex.domain.protocol import Protocol as StretchProtocol
 from hipflex.domain.records import HoldFormSummary, PainMoment, Source
+from hipflex.errors import HistoryWriteError
+
+
+class SessionNotSavedError(HistoryWriteError):
+    """The history refused a write mid-session (disk full, I/O error). The message says what
+    the history kept and what it lost; the hint how to carry on."""
 
 
 class HoldFormMetrics(Protocol):
@@ -81,15 +87,25 @@ class SessionRecorder:
     restamp_holds: bool = False
     demo: bool = False
     session_id: str | None = None
+    holds_saved: int = 0
+    # Set once the history refused a write: nothing more is written for this session.
+    failure: SessionNotSavedError | None = None
     _hold_started_at: datetime | None = None
 
     def begin(self) -> str:
-        self.session_id = self.history.start_session(
-            self.protocol, self.source, self.clock.now(), demo=self.demo
-        )
+        try:
+            self.session_id = self.history.start_session(
+                self.protocol, self.source, self.clock.now(), demo=self.demo
+            )
+        except HistoryWriteError as exc:
+            raise self._failed(exc, "this session") from None
         return self.session_id
 
     def handle(self, events: Iterable[Event]) -> None:
+        """Store what ``events`` say. Raises :class:`SessionNotSavedError` when the history
+        refuses a write; later events are then dropped (the session cannot go on)."""
+        if self.failure is not None:
+            return
         if self.session_id is None:
             self.begin()
         assert self.session_id is not None
@@ -99,9 +115,38 @@ class SessionRecorder:
                 if self.form_metrics is not None:
                     self.form_metrics.reset()
             elif isinstance(event, HoldCompleted):
-                self._record_hold(self.session_id, event)
+                try:
+                    self._record_hold(self.session_id, event)
+                except HistoryWriteError as exc:
+                    raise self._failed(
+                        exc, "the hold that had just ended and anything after it"
+                    ) from None
+                self.holds_saved += 1
             elif isinstance(event, SessionFinished):
-                self.history.finish_session(self.session_id, event.status, self.clock.now())
+                try:
+                    self.history.finish_session(self.session_id, event.status, self.clock.now())
+                except HistoryWriteError as exc:
+                    raise self._failed(exc, "the session's end") from None
+
+    def _failed(self, error: HistoryWriteError, lost: str) -> SessionNotSavedError:
+        """Say what was kept and what was lost; try once to mark the session partial."""
+        if self.session_id is None:
+            kept = "nothing of this session"
+        else:
+            holds = f"{self.holds_saved} completed hold{'s' if self.holds_saved != 1 else ''}"
+            try:
+                self.history.finish_session(
+                    self.session_id, SessionStatus.PARTIAL, self.clock.now()
+                )
+                status = "marked partial"
+            except HistoryWriteError:
+                status = "shown as partial once this hipflex has stopped"
+            kept = f"the session's start and {holds} ({status})"
+        self.failure = SessionNotSavedError(
+            f"{error.message}. Kept in your history: {kept}. Not saved: {lost}; the session was stopped",
+            hint=error.hint,
+        )
+        return self.failure
 
     def _record_hold(self, session_id: str, hold: HoldCompleted) -> None:
         if self.restamp_holds:

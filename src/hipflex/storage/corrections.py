@@ -10,46 +10,28 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import Enum
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from hipflex.domain.corrections import UNCHANGED, UNDO_WINDOW, SessionCorrection
 from hipflex.domain.events import SessionStatus
 from hipflex.domain.records import PainMoment, SessionRecord
 from hipflex.storage.tables import NoteRow, PainRatingRow, SessionRow
 
-UNDO_WINDOW = timedelta(minutes=15)
+# The correction's shape and the undo window are the domain's; named here too for callers.
+__all__ = [
+    "UNCHANGED",
+    "UNDO_WINDOW",
+    "CorrectionsMixin",
+    "SessionCorrection",
+    "SessionIdError",
+    "unique_prefix_length",
+]
+
 SHORT_ID_MIN_CHARS = 6  # short enough to type, long enough to stay unique for years
-
-
-class Unchanged(Enum):
-    """Marks a field a correction leaves as it is (``None`` means "remove")."""
-
-    UNCHANGED = "unchanged"
-
-
-UNCHANGED = Unchanged.UNCHANGED
-
-
-@dataclass(frozen=True)
-class SessionCorrection:
-    """What to change in a session. ``None`` removes a pain rating or the note."""
-
-    pain_before: int | Unchanged | None = UNCHANGED
-    pain_after: int | Unchanged | None = UNCHANGED
-    note: str | Unchanged | None = UNCHANGED  # replaces the session's notes with this one
-    demo: bool | Unchanged = UNCHANGED
-
-    @property
-    def empty(self) -> bool:
-        return all(
-            value is UNCHANGED
-            for value in (self.pain_before, self.pain_after, self.note, self.demo)
-        )
 
 
 class SessionIdError(ValueError):

@@ -18,11 +18,11 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool, StaticPool
 
-from hipflex.errors import DatabaseError
+from hipflex.errors import DatabaseError, HistoryWriteError
 from hipflex.settings import ENV_DATABASE_URL, resolve_data_dir
 from hipflex.storage.migrate import (
     check_known_revision,
@@ -37,6 +37,15 @@ DB_FILENAME = "hipflex.db"
 BUSY_TIMEOUT_S = 30.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_HEADER_BYTES = 100
+# SQLite's primary result codes for a write the disk refused (extended codes keep these in
+# their low byte): SQLITE_IOERR (disk I/O error) and SQLITE_FULL (database or disk is full).
+SQLITE_IOERR = 10
+SQLITE_FULL = 13
+# PostgreSQL's SQLSTATEs for the same: disk_full, io_error.
+POSTGRES_DISK_STATES = frozenset({"53100", "58030"})
+WRITE_FAILED_HINT = (
+    "free some disk space (or check the disk), then carry on: everything saved before this is kept"
+)
 
 
 @dataclass
@@ -49,7 +58,9 @@ class Database:
     path: Path | None  # the SQLite file, when there is one
 
     def close(self) -> None:
-        """Release connections (SQLite folds its write-ahead log back into the file)."""
+        """Release every connection, the page cache's revision probe too (SQLite then folds
+        its write-ahead log back into the file)."""
+        self.repository.close()
         self.engine.dispose()
 
     def __enter__(self) -> Database:
@@ -79,6 +90,7 @@ def open_database(data_dir: Path | None = None, url: str | None = None) -> Datab
         url = f"sqlite:///{path}"
     engine = _create_engine(url)
     location = str(path) if path else engine.url.render_as_string(hide_password=True)
+    _report_refused_writes(engine, location)
     try:
         _migrate(engine, location)
         repository = Repository(engine)
@@ -223,6 +235,29 @@ def _configure_sqlite(engine: Engine) -> None:
         # between; an immediate one waits its turn (busy timeout), and is retried until the
         # deadline for the rare "busy" answers SQLite gives without waiting.
         _when_unlocked(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+
+
+def _report_refused_writes(engine: Engine, location: str) -> None:
+    """A write the disk refuses (full, I/O error) raises :class:`HistoryWriteError`, which
+    every edge shows as a message, instead of a driver traceback."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        original = context.original_exception
+        if disk_refused(original):
+            raise HistoryWriteError(
+                f"could not write to the history {location}: {original}",
+                hint=WRITE_FAILED_HINT,
+            ) from context.sqlalchemy_exception
+
+
+def disk_refused(error: BaseException | None) -> bool:
+    """True for a driver error that means the disk refused a write (full or failing)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (SQLITE_IOERR, SQLITE_FULL)
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return state in POSTGRES_DISK_STATES
 
 
 def _when_unlocked(action: Callable[[], object]) -> None:

@@ -132,6 +132,12 @@ class HistoryQueriesMixin:
             self._revision_probe = probe
         return probe.revision()
 
+    def close(self) -> None:
+        """Close the revision probe's own connection (the engine's pool does not hold it)."""
+        probe = getattr(self, "_revision_probe", None)
+        if probe is not None:
+            probe.close()
+
 
 class _RevisionProbe:
     """SQLite's ``PRAGMA data_version`` on a connection of its own that never writes: the
@@ -148,9 +154,9 @@ class _RevisionProbe:
             self._connection = proxy
 
     def revision(self) -> int | None:
-        if self._connection is None:
-            return None
         with self._lock:
+            if self._connection is None:
+                return None
             try:
                 cursor = self._connection.cursor()
                 cursor.execute("PRAGMA data_version")
@@ -159,6 +165,13 @@ class _RevisionProbe:
             except sqlite3.Error:
                 return None
         return int(value)
+
+    def close(self) -> None:
+        """Close the connection; from then on the revision is unknown (nothing is cached)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
 
 def _rated_sessions(include_demo: bool) -> Select[Any]:

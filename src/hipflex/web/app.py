@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -15,11 +16,13 @@ from hipflex.settings import resolve_data_dir
 from hipflex.storage.db import open_database
 from hipflex.web.camera_bridge import EstimatorFactory
 from hipflex.web.context import LOOPBACK_HOSTS, WebContext
+from hipflex.web.error_pages import install_error_pages
 from hipflex.web.routes.api import router as api_router
 from hipflex.web.routes.camera_check import router as camera_check_router
 from hipflex.web.routes.live import router as live_router
 from hipflex.web.routes.pages import router as pages_router
 from hipflex.web.security import LocalOnlyMiddleware
+from hipflex.web.validation_errors import validation_error_response
 
 STATIC_DIR = Path(__file__).with_name("static")
 # A reverse proxy is trusted only on this machine: its X-Forwarded-Proto says whether the
@@ -73,6 +76,7 @@ def create_app(
         title="hipflex", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.context = context
+    app.add_exception_handler(RequestValidationError, validation_error_response)
     app.add_middleware(LocalOnlyMiddleware, allowed_hosts=context.allowed_hosts)
     if trusted_proxy:
         # Added last, so it runs first: the Origin check sees the browser's scheme.
@@ -82,4 +86,5 @@ def create_app(
     app.include_router(api_router)
     app.include_router(live_router)
     app.include_router(camera_check_router)
+    install_error_pages(app)  # HTML error pages, JSON under /api/
     return app

@@ -43,6 +43,8 @@ class WebContext:
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     live: LiveRegistry = field(default_factory=LiveRegistry)
     page_cache: PageCache = field(default_factory=PageCache)  # Today and History figures
+    # What a session could not save (a full disk), for the page and the shutdown message.
+    unsaved: list[str] = field(default_factory=list)
 
     @property
     def repository(self) -> Repository:

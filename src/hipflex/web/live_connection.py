@@ -17,7 +17,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from hipflex.errors import HipflexError
+from hipflex.errors import HipflexError, HistoryWriteError
 from hipflex.services.guided_session import Control
 from hipflex.web.camera_bridge import (
     MAX_FRAME_BYTES,
@@ -109,8 +109,9 @@ class LiveConnection:
             try:
                 for message in self.session.stop(self._stop_reason):
                     self._outbox.put_nowait(message)
-            except Exception:  # the history must not take the server down with it
+            except Exception as exc:  # the history must not take the server down with it
                 log.exception("could not save the session as partial")
+                self.context.unsaved.append(getattr(exc, "message", str(exc)))
             if self._stop_reason:
                 self._outbox.put_nowait({"type": "ended", "reason": self._stop_reason})
         self.context.live.release(self.connection_id)
@@ -174,7 +175,11 @@ class LiveConnection:
         elif self.session is None:
             self._bad("no session yet: send start first")
         elif isinstance(command, ControlCommand):
-            self._send_all(self.session.command(Control(command.type)))
+            try:
+                self._send_all(self.session.command(Control(command.type)))
+            except HistoryWriteError as exc:  # skip or quit ended a hold the disk refused
+                self._failed(exc)
+                return
             self._after_engine()
         elif isinstance(command, CameraCommand):
             self._send_all(self.session.set_camera(command.enabled))
@@ -209,7 +214,11 @@ class LiveConnection:
         if command.camera and command.pose == "server":
             self.pipeline = FramePipeline(self.context.estimator_factory or mediapipe_estimator)
             self._tasks.append(asyncio.create_task(self._frame_loop()))
-        self._send_all(self.session.begin(command.pain_before))
+        try:
+            self._send_all(self.session.begin(command.pain_before))
+        except HistoryWriteError as exc:  # the disk was full before the first second
+            self._failed(exc)
+            return
         self._tasks.append(asyncio.create_task(self._tick_loop()))
 
     def _on_frame(self, data: bytes) -> None:
@@ -256,8 +265,26 @@ class LiveConnection:
     async def _tick_loop(self) -> None:
         while self.session is not None and self.session.running:
             await asyncio.sleep(TICK_S)
-            self._send_all(self.session.tick())
+            try:
+                self._send_all(self.session.tick())
+            except Exception as exc:  # a full disk must not end the loop in silence
+                self._failed(exc)
+                return
             self._after_engine()
+
+    def _failed(self, exc: Exception) -> None:
+        """The session cannot go on (the history refused a write): tell the page, the log
+        and the shutdown message what was kept, then end the connection."""
+        if isinstance(exc, HistoryWriteError):
+            log.error("session not saved: %s", exc.message)
+            text = _sentence(exc.message) + (f" {_sentence(exc.hint)}" if exc.hint else "")
+        else:
+            text = "the session stopped on an internal error; completed holds are saved"
+            log.exception("the session stopped on an internal error")
+        self.context.unsaved.append(getattr(exc, "message", text))
+        self._send({**error_message(text), "fatal": True})
+        self._stop_reason = "error"
+        self._stopped.set()
 
     def _after_engine(self) -> None:
         if self.session is not None and not self.session.running:
@@ -319,6 +346,10 @@ class LiveConnection:
                 await self.websocket.send_text(json.dumps(message, separators=(",", ":")))
             except Exception:
                 return  # the page went away; the receive side notices and saves
+
+
+def _sentence(text: str) -> str:
+    return f"{text[:1].upper()}{text[1:].rstrip('.')}."
 
 
 async def serve_connection(websocket: WebSocket, context: WebContext) -> None:

@@ -95,20 +95,28 @@ def csrf_valid(sent: str | None, expected: str) -> bool:
 
 
 # 'wasm-unsafe-eval' lets the in-browser pose model compile its WebAssembly (our own file);
-# it allows no JavaScript eval.
+# it allows no JavaScript eval. connect-src 'self' covers the page's own WebSocket (ws: and
+# wss: to the page's host and port, CSP Level 3); nothing from the request (the Host header)
+# is ever written into the policy, so no request can change it.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-    "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
-    "connect-src 'self' {ws}://{host}; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    b"default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    b"img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; "
+    b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-# same-origin: our own pages get the full referrer (so Chromium sends a real Origin on form
-# posts: no-referrer made it send "Origin: null"), other sites get nothing.
-REFERRER_POLICY = b"same-origin"
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+# Referrer-Policy same-origin: our own pages get the full referrer (so Chromium sends a real
+# Origin on form posts: no-referrer made it send "Origin: null"), other sites get nothing.
 
 
 class LocalOnlyMiddleware:
-    """Refuses foreign Host headers and cross-origin WebSockets; adds security headers."""
+    """Refuses foreign Host headers and cross-origin WebSockets; adds security headers to
+    every response, an error's 500 included."""
 
     def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str]) -> None:
         self.app = app
@@ -138,24 +146,27 @@ class LocalOnlyMiddleware:
                 await self._refuse(scope, receive, send, reason)
                 return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                extra = [
-                    (
-                        b"content-security-policy",
-                        CONTENT_SECURITY_POLICY.format(
-                            ws="wss" if secure else "ws", host=host
-                        ).encode(),
-                    ),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", REFERRER_POLICY),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                ]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                started = True
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), *SECURITY_HEADERS],
+                }
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's error middleware sits outside this one and would answer the 500
+            # without these headers: answer it here, then let the error reach the log.
+            if not started:
+                response = PlainTextResponse("Internal Server Error", status_code=500)
+                await response(scope, receive, send_with_headers)
+            raise
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, reason: str) -> None:

@@ -2,12 +2,17 @@
 (so its cookies, SameSite rules and the CSRF tokens are the real ones):
 
 admin redeems the init invite → invites a clinician → clinician redeems, invites a patient
-and prescribes → patient logs in on a phone-sized screen, checks in and sends a session →
-the clinician sees the patient, with the alert, on the dashboard.
+and prescribes → patient logs in on a phone-sized screen, checks in and adds a device on the
+Account page → the home app (this test, over HTTP with that device token; the clinic has no
+in-browser session player yet) sends a session → the clinician sees the patient, with the
+alert it triggers, on the dashboard, and downloads the PDF report and the FHIR export.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +32,25 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "a phrase only I would type"
+
+
+def home_app_post(url: str, token: str, body: Any) -> tuple[int, Any]:
+    """What the home app does: a JSON POST with its device token (no browser, no cookie)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, json.loads(response.read())
+
+
+def pdf_text(content: bytes) -> bytes:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() or "" for page in reader.pages).encode()
 
 
 def redeem(page: Any, link: str, name: str, email: str) -> None:
@@ -110,18 +134,22 @@ def test_admin_clinician_patient_flow(
     patient.click("label.pain-option:has(input[value='3'])")
     patient.click("button:has-text('Save check-in')")
     patient.wait_for_selector("text=today's check-in is saved")
+    patient.screenshot(path=clinic_artifacts / "phone-checkin.png", full_page=True)
+
+    # The patient adds the home app as a device (Account page), then the home app sends a
+    # session with that token, as `hipflex clinic link` makes it do.
+    patient.click("a:has-text('Account')")
+    patient.fill("#device-name", "my laptop")
+    patient.click("button:has-text('Add a device')")
+    device_token = patient.input_value("input[aria-label='device token']")
+    patient.screenshot(path=clinic_artifacts / "phone-device.png", full_page=True)
     started = datetime.now(UTC) - timedelta(minutes=10)
-    status = patient.evaluate(
-        """async (body) => {
-            const token = document.querySelector('meta[name=csrf-token]').content;
-            const response = await fetch('/api/v1/sessions', {method: 'POST',
-                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': token},
-                body: JSON.stringify(body)});
-            return response.status;
-        }""",
-        session_body(str(uuid.uuid4()), started, pain_before=4, pain_after=8),
-    )
+    body = session_body(str(uuid.uuid4()), started, pain_before=4, pain_after=8)
+    status, _ = home_app_post(f"{base}/api/v1/sessions", device_token, body)
     assert status == 201
+    patient.goto(f"{base}/me")
+    assert "pain after 8" in patient.inner_text(".sessions")  # the session, on the phone
+
     forged = patient.evaluate(
         """async () => (await fetch('/api/v1/checkins', {method: 'POST',
             headers: {'Content-Type': 'application/json'},
@@ -158,8 +186,18 @@ def test_admin_clinician_patient_flow(
     clinician.screenshot(path=clinic_artifacts / "dashboard.png", full_page=True)
     clinician.set_viewport_size(PHONE)
     clinician.screenshot(path=clinic_artifacts / "phone-dashboard.png", full_page=True)
-    clinician.goto(f"{base}/patients/{row.get_attribute('data-patient-id')}")
+    clinician.click("a:has-text('Pat Patient')")
     clinician.screenshot(path=clinic_artifacts / "phone-patient-page.png", full_page=True)
+    with clinician.expect_download() as pdf_download:
+        clinician.click("a:has-text('PDF report')")
+    pdf = pdf_download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and b"Pat Patient" in pdf_text(pdf)
+    with clinician.expect_download() as fhir_download:
+        clinician.click("a:has-text('FHIR export')")
+    bundle = json.loads(fhir_download.value.path().read_text())
+    assert bundle["resourceType"] == "Bundle"
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Procedure") == 1 and "CarePlan" in kinds
     admin.goto(f"{base}/admin/audit")
     assert "patient page" in admin.inner_text("table")
     admin.screenshot(path=clinic_artifacts / "audit.png", full_page=True)

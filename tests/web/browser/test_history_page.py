@@ -35,6 +35,12 @@ CLIPPED_LABELS = """() => {
 }"""
 
 
+# The smallest rendered height of any visible chart text, in CSS px (the wide chart scaled
+# down to a phone showed 7 px); 99 when no chart is shown.
+SMALLEST_CHART_TEXT_PX = """() => Math.min(99, ...[...document.querySelectorAll('svg.chart text')]
+  .map(t => t.getBoundingClientRect().height).filter(h => h > 0))"""
+
+
 def seed_weeks(data_dir: Path) -> None:
     save_settings(data_dir, UserSettings(reminders=ReminderSettings(timezone="UTC")))
     today = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
@@ -57,7 +63,15 @@ def seed_weeks(data_dir: Path) -> None:
             database.repository.record_pain_checkin(day, 5, today - timedelta(days=back))
 
 
-@pytest.mark.parametrize("history", ["weeks", "empty"])
+def seed_demo_only(data_dir: Path) -> None:
+    save_settings(data_dir, UserSettings(reminders=ReminderSettings(timezone="UTC")))
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    demo = replace(synthetic_session(start, pain_before=7, pain_after=6), demo=True)
+    with open_database(data_dir) as database:
+        database.repository.import_sessions([demo])
+
+
+@pytest.mark.parametrize("history", ["weeks", "empty", "demo-only"])
 def test_history_page_at_desktop_and_phone_size(
     browser: Any,
     start_server: Callable[..., RunningServer],
@@ -69,6 +83,8 @@ def test_history_page_at_desktop_and_phone_size(
     data_dir.mkdir()
     if history == "weeks":
         seed_weeks(data_dir)
+    elif history == "demo-only":
+        seed_demo_only(data_dir)
     server = start_server(data_dir=data_dir)
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors = watch_errors(page)
@@ -77,19 +93,29 @@ def test_history_page_at_desktop_and_phone_size(
         page.goto(f"{server.url}/history")
         page.screenshot(path=artifacts / f"history-{history}-{name}.png", full_page=True)
         assert page.evaluate(CLIPPED_LABELS) == []
+        assert page.evaluate(SMALLEST_CHART_TEXT_PX) >= 11  # legible at either size
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.locator("table.calendar tbody tr").count() == 7
         last_cell = page.locator("table.calendar tbody tr").nth(6).locator("td").last
         assert f"{date.today():%a %d %b}"[:3] in (last_cell.get_attribute("title") or "")
     body = page.inner_text("main")
     if history == "weeks":
-        hip = page.locator("svg.chart").nth(1).inner_html()
+        hip = page.locator("section:has(#hip-title) .chart-wide svg.chart").inner_html()
         assert "right side" in hip and "left side" not in hip  # only the measured side
         assert "demo, not counted" in body
         assert "1 demo session left out of these figures" in body
         assert page.locator("svg.chart .dot.pain-checkin").count() >= 3
+    elif history == "demo-only":
+        assert "No sessions counted yet: demos are listed below" in body
+        assert "1 demo session is left out of these figures" in body
+        assert "demo, not counted" in body
+        assert "0 of the last 0" not in body and "dose 0 s" not in page.content()
+        page.goto(server.url)
+        assert "7/10" not in page.inner_text("ul.facts")  # the demo's pain is not "last pain"
     else:
         assert "No sessions in the last 4 weeks yet" in body
         assert "No camera sessions yet" in body
+        assert "No sessions counted yet." in body
     assert errors == []
     page.close()
 

@@ -157,6 +157,70 @@ def patient_checkins(
     return [CheckinOut.of(c) for c in found]
 
 
+class FhirResponse(Response):
+    media_type = "application/fhir+json"
+
+
+FHIR_BUNDLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A FHIR R4B Bundle of type collection (see docs/fhir.md).",
+    "required": ["resourceType", "type", "timestamp", "entry"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Bundle"]},
+        "id": {"type": "string"},
+        "type": {"type": "string", "enum": ["collection"]},
+        "timestamp": {"type": "string"},
+        "entry": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["fullUrl", "resource"],
+                "properties": {
+                    "fullUrl": {"type": "string"},
+                    "resource": {
+                        "type": "object",
+                        "required": ["resourceType", "id"],
+                        "properties": {
+                            "resourceType": {"type": "string"},
+                            "id": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+# The bundle is application/fhir+json, its errors plain JSON like every other route's.
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for code, spec in ERRORS.items()
+}
+
+
+@router.get(
+    "/patients/{patient_id}/fhir",
+    response_class=FhirResponse,
+    responses={
+        200: {
+            "description": "The patient's record as a FHIR R4B Bundle.",
+            "content": {"application/fhir+json": {"schema": FHIR_BUNDLE_SCHEMA}},
+        },
+        **JSON_ERRORS,
+    },
+)
+def patient_fhir(patient_id: str, caller: Caller, context: Context) -> Response:
+    """The patient's record as a FHIR R4B Bundle (validated with fhir.resources): Patient,
+    CarePlan and ServiceRequest for the current prescription, a Procedure per session and
+    Observations for pain and hip extension. 404 when the patient has no prescription yet."""
+    text = context.fhir.bundle_json(caller, patient_id, context.now())
+    return FhirResponse(text)
+
+
 @router.get("/patients/{patient_id}/prescriptions")
 def patient_prescriptions(
     patient_id: str, caller: Caller, context: Context

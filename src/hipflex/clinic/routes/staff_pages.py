@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hipflex.clinic.auth import check_csrf, page_principal
 from hipflex.clinic.context import ClinicContext, clinic_context
 from hipflex.clinic.forms import form_date, form_int, form_list, form_text
-from hipflex.clinic.patient_view import patient_charts
+from hipflex.clinic.patient_view import patient_charts, patient_insights
 from hipflex.clinic.qr import qr_svg
 from hipflex.clinic.templating import render
 from hipflex.domain.clinic import AlertSettings, Role
@@ -24,6 +24,7 @@ from hipflex.services.clinic.prescriptions import PrescriptionRequest
 router = APIRouter(include_in_schema=False)
 Context = Annotated[ClinicContext, Depends(clinic_context)]
 LoggedIn = Annotated[Principal, Depends(page_principal)]
+MAX_REPORT_WEEKS = 52
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -126,6 +127,39 @@ def patient_page(
 ) -> Response:
     require_role(principal.account, Role.CLINICIAN)
     return _patient(request, context, principal, patient_id)
+
+
+@router.get("/patients/{patient_id}/report.pdf")
+def patient_report(
+    patient_id: str,
+    context: Context,
+    principal: LoggedIn,
+    weeks: Annotated[int, Query(ge=1, le=MAX_REPORT_WEEKS)] = 4,
+) -> Response:
+    """The home app's two-page PDF report (``hipflex report``) for one of the clinician's
+    patients, with the patient's name at the top."""
+    from hipflex.reports.pdf import pdf_bytes
+
+    require_role(principal.account, Role.CLINICIAN)
+    now = context.now()
+    detail = context.dashboard.patient(principal, patient_id, now, read="PDF report")
+    zone = ZoneInfo(detail.clinic.timezone)
+    today = now.astimezone(zone).date()
+    insights = patient_insights(detail, today, zone, weeks)
+    name = detail.summary.patient.display_name
+    content = pdf_bytes(insights, now.astimezone(zone), name)
+    filename = f"hipflex-report-{_file_safe(name)}-{today.isoformat()}.pdf"
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{filename}"'},
+    )
+
+
+def _file_safe(name: str) -> str:
+    """A patient's name as ASCII letters, digits and dashes for a file name."""
+    cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in cleaned.split("-") if part) or "patient"
 
 
 def _patient(

@@ -30,6 +30,18 @@ def patient_for(tx: ClinicTransaction, actor: Account, patient_id: str) -> Accou
     """The patient ``actor`` may see, or ``NotFound`` / ``Forbidden``."""
     require_role(actor, Role.CLINICIAN, Role.PATIENT)
     patient = tx.accounts.account(patient_id) if len(patient_id) <= 36 else None
+    return _visible(actor, patient)
+
+
+def patients_for(tx: ClinicTransaction, actor: Account, patient_ids: list[str]) -> list[Account]:
+    """Several patients ``actor`` may see, in one query, in the order given; the same rules
+    as :func:`patient_for` (``NotFound`` if any is not theirs to see)."""
+    require_role(actor, Role.CLINICIAN, Role.PATIENT)
+    found = tx.accounts.accounts_by_id(patient_ids)
+    return [_visible(actor, found.get(pid)) for pid in patient_ids]
+
+
+def _visible(actor: Account, patient: Account | None) -> Account:
     if (
         patient is None
         or patient.role is not Role.PATIENT

@@ -19,7 +19,7 @@ from hipflex.domain.clinic import (
     Role,
 )
 from hipflex.domain.records import SessionRecord
-from hipflex.services.clinic.access import audit_read, patient_for, require_role
+from hipflex.services.clinic.access import audit_read, patient_for, patients_for, require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import InvalidInput
 from hipflex.services.clinic.metrics import PatientMetrics, patient_metrics
@@ -67,20 +67,24 @@ class Dashboard:
         with self.store.transaction() as tx:
             _, zone = self.clinic_zone(tx, actor.clinic_id)
             ids = tx.patients.patient_ids(actor.id)
-            summaries = [
-                self._summary(tx, patient_for(tx, actor, pid), now, zone, DASHBOARD_DAYS)[0]
-                for pid in ids
-            ]
+            patients = patients_for(tx, actor, ids)
+            summaries = [s for s, _, _ in self._summaries(tx, patients, now, zone, DASHBOARD_DAYS)]
             audit_read(tx, actor, "dashboard", ids, now)
         return sorted(summaries, key=lambda s: (not s.metrics.alerts, s.patient.display_name))
 
-    def patient(self, principal: Principal, patient_id: str, now: datetime) -> PatientDetail:
+    def patient(
+        self, principal: Principal, patient_id: str, now: datetime, *, read: str = "patient page"
+    ) -> PatientDetail:
+        """Everything the patient page (or its PDF report, ``read="PDF report"``) shows; the
+        audit log records the read as ``read``."""
         actor = principal.account
         with self.store.transaction() as tx:
             patient = patient_for(tx, actor, patient_id)
             clinic, zone = self.clinic_zone(tx, actor.clinic_id)
-            summary, sessions, checkins = self._summary(tx, patient, now, zone, PATIENT_PAGE_DAYS)
-            audit_read(tx, actor, "patient page", [patient.id], now)
+            ((summary, sessions, checkins),) = self._summaries(
+                tx, [patient], now, zone, PATIENT_PAGE_DAYS
+            )
+            audit_read(tx, actor, read, [patient.id], now)
             return PatientDetail(
                 summary=summary,
                 sessions=sessions,
@@ -108,14 +112,28 @@ class Dashboard:
                 actor.clinic_id, now, actor.id, AuditAction.UPDATE, "alert settings", [patient.id]
             )
 
-    def _summary(
-        self, tx: ClinicTransaction, patient: Account, now: datetime, zone: ZoneInfo, days: int
-    ) -> tuple[PatientSummary, list[SessionRecord], list[PainCheckin]]:
+    def _summaries(
+        self,
+        tx: ClinicTransaction,
+        patients: list[Account],
+        now: datetime,
+        zone: ZoneInfo,
+        days: int,
+    ) -> list[tuple[PatientSummary, list[SessionRecord], list[PainCheckin]]]:
+        """Each patient's figures, with the sessions and check-ins they came from; every table
+        is read once for all of them (a dashboard of 10 patients is a handful of queries)."""
         today = now.astimezone(zone).date()
-        since = now - timedelta(days=days)
-        sessions = tx.patients.sessions(patient.id, since)
-        checkins = tx.patients.checkins(patient.id, today - timedelta(days=days))
-        prescription = tx.patients.current_prescription(patient.id)
-        settings = tx.patients.alerts(patient.id)
-        metrics = patient_metrics(sessions, checkins, prescription, settings, today, zone)
-        return PatientSummary(patient, prescription, settings, metrics), sessions, checkins
+        ids = [patient.id for patient in patients]
+        sessions = tx.patients.sessions_by_patient(ids, now - timedelta(days=days))
+        checkins = tx.patients.checkins_by_patient(ids, today - timedelta(days=days))
+        prescriptions = tx.patients.current_prescriptions(ids)
+        settings = tx.patients.alerts_by_patient(ids)
+        found = []
+        for patient in patients:
+            pid = patient.id
+            metrics = patient_metrics(
+                sessions[pid], checkins[pid], prescriptions.get(pid), settings[pid], today, zone
+            )
+            summary = PatientSummary(patient, prescriptions.get(pid), settings[pid], metrics)
+            found.append((summary, sessions[pid], checkins[pid]))
+        return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -75,6 +76,15 @@ class AccountsRepository:
         row = self.db.get(AccountRow, account_id)
         return self._account(row) if row else None
 
+    def accounts_by_id(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        """Several accounts in one query (with a patient's clinician), by id."""
+        rows = self.db.execute(
+            select(AccountRow, PatientRow.clinician_id)
+            .outerjoin(PatientRow, PatientRow.account_id == AccountRow.id)
+            .where(AccountRow.id.in_(list(account_ids)))
+        )
+        return {row.id: _account_of(row, clinician_id) for row, clinician_id in rows}
+
     def account_with_hash(self, email: str) -> tuple[Account, str] | None:
         row = self.db.scalar(select(AccountRow).where(AccountRow.email == email))
         return (self._account(row), row.password_hash) if row else None
@@ -108,16 +118,7 @@ class AccountsRepository:
         if row.role == Role.PATIENT.value:
             patient = self.db.get(PatientRow, row.id)
             clinician_id = patient.clinician_id if patient else None
-        return Account(
-            id=row.id,
-            clinic_id=row.clinic_id,
-            role=Role(row.role),
-            email=row.email,
-            display_name=row.display_name,
-            created_at=row.created_at,
-            disabled_at=row.disabled_at,
-            clinician_id=clinician_id,
-        )
+        return _account_of(row, clinician_id)
 
     # ---- login sessions ---------------------------------------------------------------------
 
@@ -346,4 +347,17 @@ def _device(row: DeviceTokenRow) -> DeviceToken:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+    )
+
+
+def _account_of(row: AccountRow, clinician_id: str | None) -> Account:
+    return Account(
+        id=row.id,
+        clinic_id=row.clinic_id,
+        role=Role(row.role),
+        email=row.email,
+        display_name=row.display_name,
+        created_at=row.created_at,
+        disabled_at=row.disabled_at,
+        clinician_id=clinician_id,
     )

@@ -7,11 +7,13 @@ insights (adherence, trends, pain) and charts work on clinic data unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.orm import Session
 
 from hipflex.domain.clinic import AlertSettings, Dose, PainCheckin, Prescription
 from hipflex.domain.events import HoldOutcome, SessionStatus
@@ -67,6 +69,14 @@ class PatientsRepository:
         if row is None:
             return AlertSettings()
         return AlertSettings(row.pain_after_threshold, row.inactive_days)
+
+    def alerts_by_patient(self, patient_ids: Sequence[str]) -> dict[str, AlertSettings]:
+        rows = self.db.execute(
+            select(PatientRow.account_id, PatientRow.pain_after_threshold, PatientRow.inactive_days)
+            .where(PatientRow.account_id.in_(list(patient_ids)))
+        )  # fmt: skip
+        found = {row[0]: AlertSettings(row[1], row[2]) for row in rows}
+        return {pid: found.get(pid, AlertSettings()) for pid in patient_ids}
 
     def set_alerts(self, patient_id: str, alerts: AlertSettings) -> None:
         self.db.execute(
@@ -163,8 +173,18 @@ class PatientsRepository:
         return [_prescription(row, name) for row, name in rows]
 
     def current_prescription(self, patient_id: str) -> Prescription | None:
-        versions = self.prescriptions(patient_id)
-        return versions[0] if versions else None
+        return self.current_prescriptions([patient_id]).get(patient_id)
+
+    def current_prescriptions(self, patient_ids: Sequence[str]) -> dict[str, Prescription]:
+        """The newest version of each patient's prescription (patients without one: absent)."""
+        rows = self.db.execute(
+            select(PrescriptionRow, AccountRow.display_name)
+            .join(AccountRow, AccountRow.id == PrescriptionRow.created_by_id)
+            .where(PrescriptionRow.patient_id.in_(list(patient_ids)))
+            .order_by(PrescriptionRow.patient_id, PrescriptionRow.version.desc())
+            .ext(distinct_on(PrescriptionRow.patient_id))
+        )
+        return {row.patient_id: _prescription(row, name) for row, name in rows}
 
     # ---- sessions ---------------------------------------------------------------------------
 
@@ -227,24 +247,54 @@ class PatientsRepository:
         return True
 
     def session(self, patient_id: str, session_id: str) -> SessionRecord | None:
-        row = self.db.scalar(
-            select(PatientSessionRow)
-            .options(selectinload(PatientSessionRow.holds))
-            .where(PatientSessionRow.id == session_id, PatientSessionRow.patient_id == patient_id)
+        found = self._sessions(
+            PatientSessionRow.id == session_id, PatientSessionRow.patient_id == patient_id
         )
-        return _session(row) if row else None
+        return found[0] if found else None
 
     def sessions(self, patient_id: str, since: datetime | None = None) -> list[SessionRecord]:
         """The patient's sessions started at or after ``since``, oldest first."""
-        query = (
-            select(PatientSessionRow)
-            .options(selectinload(PatientSessionRow.holds))
-            .where(PatientSessionRow.patient_id == patient_id)
-        )
+        return self.sessions_by_patient([patient_id], since).get(patient_id, [])
+
+    def sessions_by_patient(
+        self, patient_ids: Sequence[str], since: datetime | None = None
+    ) -> dict[str, list[SessionRecord]]:
+        """Several patients' sessions (started at or after ``since``), oldest first, in two
+        queries: a clinician's dashboard reads all their patients at once."""
+        if not patient_ids:
+            return {}
+        where: list[ColumnElement[bool]] = [PatientSessionRow.patient_id.in_(list(patient_ids))]
         if since is not None:
-            query = query.where(PatientSessionRow.started_at >= since)
-        rows = self.db.scalars(query.order_by(PatientSessionRow.started_at, PatientSessionRow.id))
-        return [_session(row) for row in rows]
+            where.append(PatientSessionRow.started_at >= since)
+        by_patient: dict[str, list[SessionRecord]] = {pid: [] for pid in patient_ids}
+        for patient_id, record in zip(*self._sessions_with_owner(*where), strict=True):
+            by_patient[patient_id].append(record)
+        return by_patient
+
+    def _sessions(self, *where: ColumnElement[bool]) -> list[SessionRecord]:
+        return self._sessions_with_owner(*where)[1]
+
+    def _sessions_with_owner(
+        self, *where: ColumnElement[bool]
+    ) -> tuple[list[str], list[SessionRecord]]:
+        # Plain rows rather than ORM objects: building thousands of hold objects per dashboard
+        # cost more than the queries themselves (bench/clinic_load.py).
+        sessions = PatientSessionRow.__table__
+        holds = PatientHoldRow.__table__
+        session_rows = self.db.execute(
+            select(sessions).where(*where).order_by(sessions.c.started_at, sessions.c.id)
+        ).all()
+        hold_rows = self.db.execute(
+            select(holds)
+            .join(sessions, sessions.c.id == holds.c.session_id)
+            .where(*where)
+            .order_by(holds.c.session_id, holds.c.started_at)
+        ).all()
+        holds_of: dict[str, list[HoldRecord]] = {}
+        for row in hold_rows:
+            holds_of.setdefault(row.session_id, []).append(_hold(row))
+        owners = [row.patient_id for row in session_rows]
+        return owners, [_session(row, holds_of.get(row.id, ())) for row in session_rows]
 
     def last_session_at(self, patient_id: str) -> datetime | None:
         return self.db.scalar(
@@ -269,13 +319,22 @@ class PatientsRepository:
         self.db.flush()
 
     def checkins(self, patient_id: str, since: date | None = None) -> list[PainCheckin]:
-        query = select(PainCheckinRow).where(PainCheckinRow.patient_id == patient_id)
+        return self.checkins_by_patient([patient_id], since)[patient_id]
+
+    def checkins_by_patient(
+        self, patient_ids: Sequence[str], since: date | None = None
+    ) -> dict[str, list[PainCheckin]]:
+        """Several patients' check-ins on or after ``since``, by day."""
+        table = PainCheckinRow.__table__
+        query = select(table).where(table.c.patient_id.in_(list(patient_ids)))
         if since is not None:
-            query = query.where(PainCheckinRow.day >= since)
-        rows = self.db.scalars(query.order_by(PainCheckinRow.day, PainCheckinRow.recorded_at))
-        return [
-            PainCheckin(r.id, r.patient_id, r.day, r.value, r.recorded_at, r.note) for r in rows
-        ]
+            query = query.where(table.c.day >= since)
+        by_patient: dict[str, list[PainCheckin]] = {pid: [] for pid in patient_ids}
+        for r in self.db.execute(query.order_by(table.c.day, table.c.recorded_at)):
+            by_patient[r.patient_id].append(
+                PainCheckin(r.id, r.patient_id, r.day, r.value, r.recorded_at, r.note)
+            )
+        return by_patient
 
 
 def _prescription(row: PrescriptionRow, created_by_name: str) -> Prescription:
@@ -301,7 +360,7 @@ def _prescription(row: PrescriptionRow, created_by_name: str) -> Prescription:
     )
 
 
-def _session(row: PatientSessionRow) -> SessionRecord:
+def _session(row: Row[Any], holds: Iterable[HoldRecord]) -> SessionRecord:
     pain = tuple(
         PainRecord(f"{row.id}:{moment.value}", row.id, moment, value, row.ended_at)
         for moment, value in (
@@ -321,13 +380,13 @@ def _session(row: PatientSessionRow) -> SessionRecord:
         ended_at=row.ended_at,
         status=SessionStatus(row.status),
         source=Source(row.source),
-        holds=tuple(_hold(h) for h in row.holds),
+        holds=tuple(holds),
         pain_ratings=pain,
         notes=notes,
     )
 
 
-def _hold(row: PatientHoldRow) -> HoldRecord:
+def _hold(row: Row[Any]) -> HoldRecord:
     return HoldRecord(
         id=row.id,
         session_id=row.session_id,

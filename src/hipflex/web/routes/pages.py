@@ -14,6 +14,8 @@ from hipflex.domain.records import PAIN_MAX, PAIN_MIN
 from hipflex.errors import HipflexError
 from hipflex.protocols.loader import discover
 from hipflex.reminders.timezones import resolve_timezone
+from hipflex.services.checkins import NOTE_MAX_CHARS as CHECKIN_NOTE_MAX
+from hipflex.services.corrections import undo_minutes
 from hipflex.services.history import history_page as load_history_page
 from hipflex.services.history import today_summary
 from hipflex.settings import (
@@ -25,10 +27,14 @@ from hipflex.settings import (
 )
 from hipflex.web import charts
 from hipflex.web.context import WebContext
+from hipflex.web.routes.corrections import router as corrections_router
+from hipflex.web.routes.report import router as report_router
 from hipflex.web.security import csrf_valid
 from hipflex.web.templating import FIGURES, render, web_context
 
 router = APIRouter()
+router.include_router(corrections_router)
+router.include_router(report_router)
 Context = Annotated[WebContext, Depends(web_context)]
 # A note on the History page is shown up to this many characters (the most the app itself
 # takes, api.MAX_NOTE_CHARS); a longer imported one ends in "…" (the export keeps it whole).
@@ -61,8 +67,13 @@ def _default_protocol(context: WebContext, settings: UserSettings) -> tuple[Prot
         return fallback, exc.message
 
 
+CHECKIN_NOTICES = ("saved", "missing", "invalid")
+
+
 @router.get("/", response_class=HTMLResponse)
-def today_page(request: Request, context: Context) -> HTMLResponse:
+def today_page(
+    request: Request, context: Context, checkin: Annotated[str | None, Query(max_length=8)] = None
+) -> HTMLResponse:
     settings = context.settings()
     protocol, problem = _default_protocol(context, settings)
     tz, today = _person_day(context, settings)
@@ -79,13 +90,18 @@ def today_page(request: Request, context: Context) -> HTMLResponse:
                 stats=summary.stats,
                 done_today=summary.stats.today.completed_sessions > 0,
                 last_pain=summary.last_pain,
+                checkin_today=summary.checkin_today,
+                checkin_notice=notice,
+                pain_values=range(PAIN_MIN, PAIN_MAX + 1),
+                note_max=CHECKIN_NOTE_MAX,
                 tz=tz,
                 figure=FIGURES.get(protocol.position.value, "kneeling"),
                 side=protocol.sides[0].value,
             ).body
         )
 
-    key = _cache_key("today", protocol, tz, today, problem)
+    notice = checkin if checkin in CHECKIN_NOTICES else None
+    key = _cache_key("today", protocol, tz, today, problem, notice)
     return HTMLResponse(context.page_cache.get(key, repository.history_revision(), compute))
 
 
@@ -110,12 +126,19 @@ def session_page(request: Request, context: Context, protocol: str | None = None
         side=chosen.sides[0].value,
         speed=context.speed,
         pain_values=range(PAIN_MIN, PAIN_MAX + 1),
+        first_get_ready_s=chosen.first_get_ready_s or chosen.get_ready_s,
     )
 
 
 @router.get("/history", response_class=HTMLResponse)
 def history_page(
-    request: Request, context: Context, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+    request: Request,
+    context: Context,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    saved: Annotated[str | None, Query(max_length=64)] = None,
+    restored: Annotated[str | None, Query(max_length=64)] = None,
+    deleted: Annotated[str | None, Query(max_length=8)] = None,
+    undo: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     settings = context.settings()
     protocol, _ = _default_protocol(context, settings)
@@ -125,6 +148,7 @@ def history_page(
     def compute() -> bytes:
         loaded = load_history_page(repository, protocol, today, tz, page=page)
         view = loaded.view
+        counted_weeks = charts.weeks_since_first_use(view.weeks)
         return bytes(
             render(
                 request,
@@ -133,22 +157,43 @@ def history_page(
                 view=view,
                 insights=loaded.insights,
                 stats=loaded.stats,
-                weekly_chart=charts.weekly_dose_chart(view.weeks, view.sides),
-                hip_chart=charts.hip_extension_chart(view.hip_extension, today),
-                pain_chart=charts.pain_chart(view.pain, today),
+                weekly_chart=charts.responsive(charts.weekly_dose_chart, counted_weeks, view.sides),
+                counted_weeks=counted_weeks,
+                hip_chart=charts.responsive(charts.hip_extension_chart, view.hip_extension, today),
+                pain_chart=charts.responsive(charts.pain_chart, view.pain, today),
                 recent=loaded.recent,
                 listing=loaded,
                 note_chars=NOTE_SHOWN_CHARS,
                 tz=tz,
+                notice=notice,
+                changed_id=changed_id,
+                undo_minutes=undo_minutes(),
             ).body
         )
 
-    key = _cache_key("history", protocol, tz, today, page)
+    # After a correction the page says what happened (and offers the undo after a delete).
+    notice, changed_id = _history_notice(saved, restored, deleted, undo)
+    key = _cache_key("history", protocol, tz, today, page, notice, changed_id)
     try:
         body = context.page_cache.get(key, repository.history_revision(), compute)
     except ValueError as exc:  # a page past the last (the list got shorter, or a typo)
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return HTMLResponse(body)
+
+
+def _history_notice(
+    saved: str | None, restored: str | None, deleted: str | None, undo: str | None
+) -> tuple[str | None, str | None]:
+    """Which notice the History page shows after a correction, and the session it names."""
+    if deleted is not None:
+        return "deleted", None
+    if undo is not None:
+        return "undo-late", None
+    if restored is not None:
+        return "restored", restored
+    if saved is not None:
+        return "saved", saved
+    return None, None
 
 
 @router.get("/protocols", response_class=HTMLResponse)
@@ -178,7 +223,8 @@ def _settings_form(
     errors: list[str] | None = None,
 ) -> HTMLResponse:
     # The number inputs' min and max come from the settings' own fields.
-    limits = {name: field_limits(UserSettings, name) for name in ("rest_s", "camera_index")} | {
+    fields = ("rest_s", "camera_index", "first_get_ready_s")
+    limits = {name: field_limits(UserSettings, name) for name in fields} | {
         "break_every_min": field_limits(ReminderSettings, "break_every_min")
     }
     return render(
@@ -202,7 +248,8 @@ def save_settings(
     rest_s: Annotated[str, Form()] = "",
     voice: Annotated[str | None, Form()] = None,
     sound: Annotated[str | None, Form()] = None,
-    camera_index: Annotated[str, Form()] = "0",
+    camera_index: Annotated[str | None, Form()] = None,
+    first_get_ready_s: Annotated[str | None, Form()] = None,
     daily_enabled: Annotated[str | None, Form()] = None,
     daily_time: Annotated[str, Form()] = "08:00",
     breaks_enabled: Annotated[str | None, Form()] = None,
@@ -224,8 +271,8 @@ def save_settings(
                 "rest_s": rest_s,
                 "voice": voice is not None,
                 "sound": sound is not None,
-                "camera_index": camera_index,
-            },
+            }
+            | _given(camera_index=camera_index, first_get_ready_s=first_get_ready_s),
             {
                 "daily_enabled": daily_enabled is not None,
                 "daily_time": daily_time,
@@ -241,6 +288,11 @@ def save_settings(
         return _settings_form(request, context, settings, errors=errors)
     context.save_settings(updated)
     return RedirectResponse("/settings?saved=true", status_code=303)
+
+
+def _given(**fields: str | None) -> dict[str, object]:
+    """The fields a form sent (an older page without a field leaves that setting alone)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 @router.post("/protocols/default", response_model=None)

@@ -80,13 +80,13 @@ const ENDED_ELSEWHERE = {
 
 // The session was ended by something else than this page (another tab took it over, the
 // server stopped): say so, and do not ask for a check-in that belongs to the other tab.
-function endedElsewhere(reason) {
+function endedElsewhere(reason, text) {
   if (!$("ended").hidden) return;
   finished = true;
   running = false;
   stopCamera();
   wakeLock.release();
-  $("ended-message").textContent = ENDED_ELSEWHERE[reason] || ENDED_ELSEWHERE.other;
+  $("ended-message").textContent = text || ENDED_ELSEWHERE[reason] || ENDED_ELSEWHERE.other;
   announce($("ended-message").textContent);
   show("ended");
   socket.close();
@@ -247,7 +247,9 @@ function onMessage(message) {
       endedElsewhere(message.reason);
       break;
     case "error":
-      if (!running) notice(message.message);
+      // fatal: the session cannot go on (a full disk); the message says what was kept.
+      if (message.fatal) endedElsewhere("error", message.message);
+      else if (!running) notice(message.message);
       console.warn("hipflex:", message.message);
       break;
     default:
