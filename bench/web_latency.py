@@ -2,9 +2,8 @@
 
 Two paths, side by side:
 * the JPEG path (today's sessions): the page sends camera frames, the server runs MediaPipe;
-* the in-browser path: MediaPipe Pose (@mediapipe/pose) runs in the page on the same camera
-  (the Camera check page), so only landmarks would leave it. Its wiring into sessions comes
-  next; for now it measures frames processed per second and the model's time per frame.
+* the in-browser path: a session in which MediaPipe Pose (@mediapipe/pose) runs in the page
+  on the same camera and only landmark messages go to the server.
 
 Prints, for the frames of a live camera session (JPEG path):
 * the time from a frame leaving the browser (just before JPEG encoding) to its skeleton being
@@ -14,8 +13,10 @@ Prints, for the frames of a live camera session (JPEG path):
 * the server's memory (RSS) over the run, and its growth per minute after warm-up.
 
 and for the in-browser path: frames the camera offered and the model processed per second,
-the model's time per frame (p50/p95, ms, the last 300 frames), and this process's CPU time
-(the server and the Playwright client) per minute for both paths.
+the model's time per frame (p50/p95, ms, the last 300 frames), frame captured -> the server's
+verdict received (p50/p95). For both: this process's CPU seconds per minute of session (the
+server runs in it; Chromium is another process) and the bytes the page sent per second over
+the session's WebSocket (counted by Playwright).
 
 Run:  .venv/bin/python bench/web_latency.py            (1 minute per path)
       .venv/bin/python bench/web_latency.py --minutes 10   (the 10-minute soak of issue 4)
@@ -136,6 +137,20 @@ def camera_browser(playwright: Any, video: Path) -> Any:
     )
 
 
+def count_sent_bytes(page: Any) -> dict[str, int]:
+    """Bytes the page sends over its WebSockets (frames or landmark messages)."""
+    sent = {"bytes": 0}
+
+    def on_socket(socket: Any) -> None:
+        def on_frame(payload: str | bytes) -> None:
+            sent["bytes"] += len(payload.encode() if isinstance(payload, str) else payload)
+
+        socket.on("framesent", on_frame)
+
+    page.on("websocket", on_socket)
+    return sent
+
+
 def measure_jpeg_path(
     playwright: Any, video: Path, url: str, duration_s: float, fps: int
 ) -> dict[str, Any]:
@@ -144,7 +159,8 @@ def measure_jpeg_path(
     browser = camera_browser(playwright, video)
     context = browser.new_context(permissions=["camera"], bypass_csp=True)
     page = context.new_page()
-    page.goto(f"{url}/session?protocol=bench-soak&fps={fps}")
+    sent = count_sent_bytes(page)
+    page.goto(f"{url}/session?protocol=bench-soak&fps={fps}&pose=server")
     page.check("#camera-toggle")
     page.uncheck("#voice-toggle")
     page.uncheck("#sound-toggle")
@@ -158,6 +174,7 @@ def measure_jpeg_path(
         "({...window.hipflexCameraStats, latencies: window.hipflexCameraStats.latencies.length})"
     )
     cpu_start_s = time.process_time()
+    bytes_start = sent["bytes"]
     memory.append((0.0, rss_mb()))
     while time.monotonic() - started < duration_s:
         page.wait_for_timeout(
@@ -166,6 +183,7 @@ def measure_jpeg_path(
         memory.append(((time.monotonic() - started) / 60, rss_mb()))
     stats = page.evaluate("window.hipflexCameraStats")
     cpu_s = time.process_time() - cpu_start_s
+    sent_bytes = sent["bytes"] - bytes_start
     elapsed_min = (time.monotonic() - started - WARM_UP_S) / 60
     page.keyboard.press("q")
     page.wait_for_timeout(500)
@@ -179,6 +197,7 @@ def measure_jpeg_path(
         "per_min": per_min,
         "memory": memory,
         "cpu_s_per_min": cpu_s / elapsed_min,
+        "bytes_per_s": sent_bytes / (elapsed_min * 60),
         "fps": fps,
     }
 
@@ -186,29 +205,41 @@ def measure_jpeg_path(
 def measure_browser_path(
     playwright: Any, video: Path, url: str, duration_s: float
 ) -> dict[str, Any]:
-    """The in-browser model on the same camera (Camera check page): frames/s, ms per frame."""
+    """A camera session with the model in the page: frames/s, ms per frame, frame -> verdict
+    latency, server CPU per minute and bytes sent per second."""
     browser = camera_browser(playwright, video)
-    context = browser.new_context(permissions=["camera"])
+    context = browser.new_context(permissions=["camera"], bypass_csp=True)
     page = context.new_page()
-    page.goto(f"{url}/camera-check")
-    page.wait_for_selector("#camera-check:not([data-mode='checking'])")
-    mode = page.get_attribute("#camera-check", "data-mode")
-    if mode != "browser":
-        reason = page.locator("#pose-mode").inner_text()
+    sent = count_sent_bytes(page)
+    page.goto(f"{url}/session?protocol=bench-soak")
+    page.check("#camera-toggle")
+    page.uncheck("#voice-toggle")
+    page.uncheck("#sound-toggle")
+    page.click("#start-button")
+    page.wait_for_selector("#camera-box:not([hidden])", timeout=120_000)
+    if page.get_attribute("#session-app", "data-pose-path") != "browser":
+        reason = page.locator("#pose-path").inner_text()
         browser.close()
         return {"unavailable": reason}
-    page.click("#camera-check-start")
-    page.wait_for_selector("#camera-check[data-state='running']", timeout=120_000)
-    snapshot = "({...window.hipflexPoseStats(), now: performance.now()})"
+    page.wait_for_function("window.hipflexBrowserPoseStats.verdicts > 0", timeout=60_000)
+    snapshot = (
+        "({...window.hipflexPoseStats(), now: performance.now(),"
+        " latencies: window.hipflexBrowserPoseStats.latencies.length})"
+    )
     page.wait_for_timeout(WARM_UP_S * 1000)
     first = page.evaluate(snapshot)
     cpu_start_s = time.process_time()
+    bytes_start = sent["bytes"]
     page.wait_for_timeout(max(1.0, duration_s - WARM_UP_S) * 1000)
     last = page.evaluate(snapshot)
     cpu_s = time.process_time() - cpu_start_s
+    sent_bytes = sent["bytes"] - bytes_start
+    stats = page.evaluate("window.hipflexBrowserPoseStats")
     cpu_inference = page.evaluate(
         "import('/static/js/pose/browser_pose.js').then(async (m) => (await m.checkSupport()).softwareGl)"
     )
+    page.keyboard.press("q")
+    page.wait_for_timeout(500)
     browser.close()
     elapsed_s = (last["now"] - first["now"]) / 1000
     return {
@@ -216,8 +247,12 @@ def measure_browser_path(
         "frames_per_s": (last["frames"] - first["frames"]) / elapsed_s,
         "p50_ms": last["inferenceP50Ms"],
         "p95_ms": last["inferenceP95Ms"],
+        "latencies": stats["latencies"][first["latencies"] :],
+        "refused": stats["refused"],
+        "reasons": stats["reasons"],
         "failures": last["failures"],
         "cpu_s_per_min": cpu_s / (elapsed_s / 60),
+        "bytes_per_s": sent_bytes / elapsed_s,
         "cpu_inference": cpu_inference,
     }
 
@@ -268,14 +303,23 @@ def print_side_by_side(jpeg: dict[str, Any] | None, inbrowser: dict[str, Any] | 
         print(
             f"{'ms per frame p95 (model in page)':34s}{'-':>12s}{cell(inbrowser['p95_ms'], 0):>12s}"
         )
+        own = inbrowser["latencies"]
         print(
-            f"{'frame -> skeleton p50 / p95 ms':34s}"
+            f"{'frame -> state p50 / p95 ms':34s}"
             f"{(cell(statistics.median(lat), 0) + ' / ' + cell(percentile(lat, 0.95), 0)) if lat else '-':>12s}"
-            f"{'next round':>12s}"
+            f"{(cell(statistics.median(own), 0) + ' / ' + cell(percentile(own, 0.95), 0)) if own else '-':>12s}"
         )
         print(
-            f"{'this process CPU s / min':34s}{cell(jpeg['cpu_s_per_min'] if jpeg else None):>12s}{cell(inbrowser['cpu_s_per_min']):>12s}"
+            f"{'server CPU s / min of session':34s}{cell(jpeg['cpu_s_per_min'] if jpeg else None):>12s}{cell(inbrowser['cpu_s_per_min']):>12s}"
         )
+        print(
+            f"{'bytes sent / s':34s}{cell(jpeg['bytes_per_s'] if jpeg else None, 0):>12s}{cell(inbrowser['bytes_per_s'], 0):>12s}"
+        )
+        if jpeg and inbrowser["cpu_s_per_min"] > 0:
+            print(
+                f"server CPU, JPEG / in-browser: {jpeg['cpu_s_per_min'] / inbrowser['cpu_s_per_min']:.1f}x; "
+                f"bytes, JPEG / in-browser: {jpeg['bytes_per_s'] / max(inbrowser['bytes_per_s'], 1):.1f}x"
+            )
         if jpeg_fps and inbrowser["frames_per_s"]:
             print(
                 f"in-browser / JPEG frames per second: {inbrowser['frames_per_s'] / jpeg_fps:.2f}x"
@@ -285,7 +329,12 @@ def print_side_by_side(jpeg: dict[str, Any] | None, inbrowser: dict[str, Any] | 
             if inbrowser["cpu_inference"]
             else "GPU (WebGL)"
         )
-        print(f"in-browser model ran on the {where}; failures: {inbrowser['failures']}")
+        print(
+            f"in-browser model ran on the {where}; failures: {inbrowser['failures']}; "
+            f"landmark messages refused: {inbrowser['refused']}"
+        )
+        for reason, count in inbrowser["reasons"].items():
+            print(f"  refused {count}: {reason}")
     elif inbrowser:
         print(f"in-browser path unavailable: {inbrowser['unavailable']}")
 

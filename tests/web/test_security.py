@@ -202,7 +202,7 @@ def test_frames_outside_a_camera_session_are_refused(client: TestClient) -> None
     with client.websocket_connect(WS_URL, headers=ORIGIN) as ws:
         ws.send_bytes(b"\x00\x00\x00\x01garbage")
         error, _ = receive_until(ws, is_type("error"))
-        assert "no camera session" in error["message"]
+        assert "no server-side camera session" in error["message"]
 
 
 def test_oversized_and_garbage_frames(client: TestClient) -> None:

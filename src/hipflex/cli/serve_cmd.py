@@ -82,6 +82,7 @@ def serve(
     from hipflex.storage.db import WRITE_FAILED_HINT
     from hipflex.web.app import create_app
     from hipflex.web.listen import exposure_warning
+    from hipflex.web.live_shutdown import SessionSavingServer
 
     names = name or []
     tls = _check_tls(certfile, keyfile)
@@ -112,7 +113,7 @@ def serve(
         ssl_certfile=str(certfile) if certfile else None,
         ssl_keyfile=str(keyfile) if keyfile else None,
     )
-    server = uvicorn.Server(config)
+    server = SessionSavingServer(config, app.state.context.live)
     typer.echo(f"hipflex is running at {urls[0]}  (Ctrl-C to stop)")
     for other in urls[1:]:
         typer.echo(f"  also at {other}")

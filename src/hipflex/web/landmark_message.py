@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,10 @@ MAX_LAG_S = 5.0
 # A camera gives at most 30 or 60 frames a second; a burst allows for a network hiccup.
 RATE_PER_S = 40.0
 BURST = 40
+
+# The type key anywhere in the text: the live socket's cheap check for which parser to use
+# (the full check is parse_landmark_message's).
+_LANDMARK_TYPE = re.compile(r'"type"\s*:\s*"landmarks"')
 
 _FIELDS = frozenset({"type", "timestamp_ms", "width_px", "height_px", "landmarks"})
 _OPTIONAL_FIELDS = frozenset({"world_landmarks"})
@@ -145,6 +150,11 @@ def _world_landmarks(value: Any) -> FloatArray | None:
             f"world landmark {bad}: x, y and z must be within ±{MAX_ABS_WORLD_M:g} m"
         )
     return values
+
+
+def looks_like_landmarks(text: str) -> bool:
+    """Whether ``text`` claims to be a landmark message (the live socket routes it here)."""
+    return _LANDMARK_TYPE.search(text, 0, 200) is not None
 
 
 def parse_landmark_message(text: str | bytes) -> LandmarkMessage:
@@ -282,6 +292,10 @@ class LandmarkGate:
         Raises :class:`LandmarkRefused` with the reason; a refused message changes nothing
         except the rate limiter's count.
         """
+        return self.admit(text, received_s)[1]
+
+    def admit(self, text: str | bytes, received_s: float) -> tuple[LandmarkMessage, Pose | None]:
+        """As :meth:`accept`, with the message itself (its page timestamp, for the reply)."""
         size = len(text.encode("utf-8", errors="replace") if isinstance(text, str) else text)
         if size > MAX_MESSAGE_BYTES:
             raise LandmarkRefused(f"message too long (limit {MAX_MESSAGE_BYTES} bytes)")
@@ -291,7 +305,7 @@ class LandmarkGate:
             )
         message = parse_landmark_message(text)
         timestamp_s = self.timestamps.check(message.timestamp_ms, received_s)
-        return to_pose(message, timestamp_s)
+        return message, to_pose(message, timestamp_s)
 
 
 __all__ = [
@@ -301,6 +315,7 @@ __all__ = [
     "LandmarkRefused",
     "TimestampGuard",
     "TokenBucket",
+    "looks_like_landmarks",
     "parse_landmark_message",
     "to_pose",
 ]

@@ -27,6 +27,8 @@ from hipflex.web.camera_bridge import (
     mediapipe_estimator,
 )
 from hipflex.web.context import WebContext
+from hipflex.web.landmark_message import looks_like_landmarks
+from hipflex.web.live_landmarks import LandmarkIntake
 from hipflex.web.live_registry import LiveHandle
 from hipflex.web.live_session import LiveSession
 from hipflex.web.wire import (
@@ -72,6 +74,8 @@ class LiveConnection:
         self._loop = asyncio.get_running_loop()
         self._tasks: list[asyncio.Task[None]] = []
         self._inflight: asyncio.Future[Any] | None = None  # work running in a thread
+        self.landmarks = LandmarkIntake()  # the in-browser pose path's messages
+        self._handle = LiveHandle(self.connection_id, self.request_stop)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -91,6 +95,7 @@ class LiveConnection:
                 await asyncio.wait_for(sender, timeout=2.0)
             sender.cancel()
             await self._close(CLOSE_GOING_AWAY if self._stop_reason else 1000)
+            self._handle.closed.set()
             if self.pipeline is not None:
                 pipeline, self.pipeline = self.pipeline, None
                 if self._inflight is not None:
@@ -153,6 +158,13 @@ class LiveConnection:
             return
 
     async def _on_text(self, text: str) -> None:
+        if looks_like_landmarks(text):
+            # Refusals here never count towards closing: a bad landmark message costs the
+            # session nothing, and the rate limit keeps a flood cheap.
+            received_s = self._clock.monotonic()
+            self._send_all(self.landmarks.receive(text, received_s, self.session))
+            self._after_engine()
+            return
         try:
             command = parse_command(text)
         except WireError as exc:
@@ -180,7 +192,7 @@ class LiveConnection:
         if self.session is not None:
             self._bad("this connection already runs a session")
             return
-        handle = LiveHandle(self.connection_id, self.request_stop)
+        handle = self._handle
         if not self.context.live.claim(handle, take_over=command.take_over):
             self._send(
                 {
@@ -196,8 +208,10 @@ class LiveConnection:
             self.context.live.release(self.connection_id)
             self._bad(exc.message)
             return
-        self.session = LiveSession(session, self._clock, speed=self.context.speed)
-        if command.camera:
+        self.session = LiveSession(
+            session, self._clock, speed=self.context.speed, pose_path=command.pose
+        )
+        if command.camera and command.pose == "server":
             self.pipeline = FramePipeline(self.context.estimator_factory or mediapipe_estimator)
             self._tasks.append(asyncio.create_task(self._frame_loop()))
         try:
@@ -209,7 +223,10 @@ class LiveConnection:
 
     def _on_frame(self, data: bytes) -> None:
         if self.pipeline is None or self.session is None or not self.session.running:
-            self._bad("no camera session: frames are only accepted after start with camera")
+            self._bad(
+                "no server-side camera session: frames are only accepted after start with "
+                "camera (and pose 'server')"
+            )
             return
         if len(data) > MAX_FRAME_BYTES + 4:
             self._bad(f"frame too large ({len(data)} bytes, limit {MAX_FRAME_BYTES})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -18,6 +18,8 @@ class LiveHandle:
 
     connection_id: str
     stop: Callable[[str], None]  # called with the reason ("taken_over", "shutdown")
+    # Set once the connection has told its page and closed (the server waits for it).
+    closed: threading.Event = field(default_factory=threading.Event)
 
 
 class LiveRegistry:
@@ -52,10 +54,11 @@ class LiveRegistry:
             if self._active is not None and self._active.connection_id == connection_id:
                 self._active = None
 
-    def stop_all(self, reason: str = "shutdown") -> None:
-        """Stop the running session (saved as partial) and refuse new ones."""
+    def stop_all(self, reason: str = "shutdown") -> LiveHandle | None:
+        """Stop the running session (saved as partial) and refuse new ones; returns it."""
         with self._lock:
             self.closed = True
             active, self._active = self._active, None
         if active is not None:
             active.stop(reason)
+        return active

@@ -26,9 +26,13 @@ Message = dict[str, Any]
 class LiveSession:
     """Every method returns the messages for the page, in order. ``wall`` times heartbeats."""
 
-    def __init__(self, session: GuidedSession, wall: Clock, *, speed: float = 1.0) -> None:
+    def __init__(
+        self, session: GuidedSession, wall: Clock, *, speed: float = 1.0, pose_path: str = "server"
+    ) -> None:
         self.session = session
         self.camera_requested = session.gate is not None
+        # Where the camera's pose is measured: "server" (JPEG frames) or "browser" (landmarks).
+        self.pose_path = pose_path if self.camera_requested else "none"
         self.speed = speed
         self._wall = wall
         self._last_state: Message | None = None
@@ -50,6 +54,7 @@ class LiveSession:
             "type": "started",
             "session_id": self.session.session_id,
             "camera": self.camera_requested,
+            "pose": self.pose_path,
             "protocol": {
                 "name": protocol.name,
                 "title": protocol.title,

@@ -43,11 +43,16 @@ class _Message(BaseModel):
 
 
 class StartCommand(_Message):
+    """``pose`` says where the camera's pose is measured: ``server`` (the page sends JPEG
+    frames) or ``browser`` (the page runs the model and sends landmark messages)."""
+
     type: Literal["start"]
     protocol: str | None = Field(None, pattern=NAME_PATTERN)
-    camera: bool = False
+    # strict: pydantic would otherwise read "yes", "on" or 1 as true (issue 10.9).
+    camera: bool = Field(False, strict=True)
+    pose: Literal["server", "browser"] = "server"
     pain_before: int | None = Field(None, ge=PAIN_MIN, le=PAIN_MAX, strict=True)
-    take_over: bool = False
+    take_over: bool = Field(False, strict=True)
 
 
 class ControlCommand(_Message):
@@ -58,7 +63,7 @@ class CameraCommand(_Message):
     """The page's camera stopped (or came back): hold time follows the timer meanwhile."""
 
     type: Literal["camera"]
-    enabled: bool
+    enabled: bool = Field(strict=True)
 
 
 Command = Annotated[StartCommand | ControlCommand | CameraCommand, Field(discriminator="type")]

@@ -1,4 +1,5 @@
-"""Camera mode in a real browser: Chromium's fake camera plays a y4m built from a photo."""
+"""Camera mode on the server path in a real browser: Chromium's fake camera plays a y4m built
+from a photo, the page sends JPEG frames."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def test_camera_mode_reaches_good_form_and_counts_hold_seconds(
         )
         page = context.new_page()
         errors = watch_errors(page)
-        page.goto(server.url + "/session")
+        # The server path (JPEG frames); the in-browser path is test_session_pose.py's.
+        page.goto(server.url + "/session?pose=server")
         page.check("#camera-toggle")
         page.click("#start-button")
         page.wait_for_selector("#camera-box:not([hidden])", timeout=15_000)

@@ -1,9 +1,16 @@
 // The session player: start, follow the engine's state from the server, coach with voice and
-// beeps, optionally send camera frames, and check in (pain, note) at the end.
+// beeps, optionally watch form with the camera, and check in (pain, note) at the end.
+//
+// With the camera, the pose runs in this page when it can (MediaPipe Pose from our own origin):
+// only landmarks go to the server, frames never leave the device. When WebAssembly, WebGL or the
+// model files are missing, the page falls back to sending JPEG frames to hipflex, and says so.
+// `?pose=server` forces the fallback (benchmarks).
 
 import { Camera } from "./camera.js";
 import { Cues } from "./cues.js";
+import { BrowserPose, VideoPoseLoop, checkSupport, landmarkMessage } from "./pose/browser_pose.js";
 import { LiveSocket } from "./socket.js";
+import { ScreenWakeLock } from "./wake_lock.js";
 
 const $ = (id) => document.getElementById(id);
 const app = $("session-app");
@@ -30,6 +37,13 @@ let running = false;
 let finished = false;
 let cameraOn = false;
 let startOptions = null;
+let posePath = { path: "server", reason: null, model: null, version: null };
+let poseLoop = null;
+let lastTone = "idle";
+const wakeLock = new ScreenWakeLock(app);
+// The in-browser path's own figures: landmark messages sent, verdicts back, capture → verdict.
+const browserStats = { sent: 0, bytes: 0, verdicts: 0, refused: 0, reasons: {}, latencies: [] };
+window.hipflexBrowserPoseStats = browserStats;
 
 window.hipflexSession = { get running() { return running; }, get finished() { return finished; } };
 
@@ -70,7 +84,8 @@ function endedElsewhere(reason, text) {
   if (!$("ended").hidden) return;
   finished = true;
   running = false;
-  camera.stop();
+  stopCamera();
+  wakeLock.release();
   $("ended-message").textContent = text || ENDED_ELSEWHERE[reason] || ENDED_ELSEWHERE.other;
   announce($("ended-message").textContent);
   show("ended");
@@ -109,10 +124,16 @@ $("setup-form").addEventListener("submit", async (event) => {
       notice(`Camera not available: ${error.message}. Continuing in timer mode: hold time counts with the timer.`);
     }
   }
+  if (useCamera) {
+    notice("Loading the pose model…");
+    posePath = await choosePosePath();
+    notice("");
+  }
   startOptions = {
     type: "start",
     protocol: form.get("protocol") || app.dataset.protocol,
     camera: useCamera,
+    pose: useCamera ? posePath.path : "server",
     pain_before: pain === null ? null : Number(pain),
   };
   try {
@@ -120,11 +141,53 @@ $("setup-form").addEventListener("submit", async (event) => {
   } catch {
     notice("Could not reach hipflex. Is it still running?");
     $("start-button").disabled = false;
-    camera.stop();
+    stopCamera();
     return;
   }
   socket.send(startOptions);
 });
+
+// The in-browser model if this browser and this server can run it, else the server path with
+// the reason.
+async function choosePosePath() {
+  if (params.get("pose") === "server") return { path: "server", reason: "chosen in the address", model: null };
+  const support = await checkSupport();
+  if (!support.supported) return { path: "server", reason: support.reason, model: null };
+  try {
+    const model = await BrowserPose.load({ support });
+    return { path: "browser", reason: null, model, version: support.version };
+  } catch (error) {
+    return { path: "server", reason: error.message, model: null };
+  }
+}
+
+function showPosePath(path) {
+  app.dataset.posePath = path;
+  const text =
+    path === "browser"
+      ? "Pose runs on this device: camera frames never leave it."
+      : `Pose runs in hipflex on your computer (${posePath.reason || "the in-browser model is not available"}): ` +
+        "camera frames are sent to it and never stored.";
+  setText("pose-path", text);
+}
+
+function startBrowserPose() {
+  poseLoop = new VideoPoseLoop(camera.video, posePath.model, (result) => {
+    const message = JSON.stringify(landmarkMessage(result));
+    if (!socket.sendText(message)) return;
+    browserStats.sent += 1;
+    browserStats.bytes += message.length;
+    camera.draw(result.landmarks && result.landmarks.map(([x, y, , v]) => [x, y, v]), lastTone);
+  });
+  window.hipflexPoseStats = () => poseLoop.summary();
+  poseLoop.start();
+  setText("form-status", "Camera ready: get into position, side-on to the camera");
+}
+
+function stopCamera() {
+  if (poseLoop) poseLoop.stop();
+  camera.stop();
+}
 
 $("take-over-button").addEventListener("click", () => {
   socket.send({ ...startOptions, take_over: true });
@@ -139,13 +202,18 @@ function onMessage(message) {
       running = true;
       cameraOn = message.camera;
       show("player");
+      wakeLock.keepOn();
       $("camera-box").hidden = !cameraOn;
       if (cameraOn) {
         $("figure-box").classList.add("compact");
         camera.onLost = () => cameraLost("the camera stopped");
-        camera.startSending((seq, buffer) => socket.sendFrame(seq, buffer), cameraFps);
+        showPosePath(message.pose);
+        if (message.pose === "browser") startBrowserPose();
+        else camera.startSending((seq, buffer) => socket.sendFrame(seq, buffer), cameraFps);
       }
-      $("pause-button").focus();
+      // Start was at the foot of the set-up form: the player begins at the top of the screen.
+      window.scrollTo(0, 0);
+      $("pause-button").focus({ preventScroll: true });
       break;
     case "state":
       render(message);
@@ -170,6 +238,11 @@ function onMessage(message) {
       $("busy-message").textContent = message.message;
       $("take-over-button").focus();
       break;
+    case "refused":
+      browserStats.refused += message.count;
+      browserStats.reasons[message.reason] = (browserStats.reasons[message.reason] || 0) + message.count;
+      console.warn("hipflex refused landmarks:", message.reason);
+      break;
     case "ended":
       endedElsewhere(message.reason);
       break;
@@ -185,7 +258,8 @@ function onMessage(message) {
 }
 
 function onClose() {
-  camera.stop();
+  stopCamera();
+  wakeLock.release();
   if (running && !finished) {
     running = false;
     notice("The connection to hipflex was lost. Completed holds are saved; the session was kept as partial.");
@@ -264,7 +338,15 @@ function render(state) {
 }
 
 function onPose(message) {
-  camera.onPose(message);
+  lastTone = message.good ? "good" : message.in_position ? "fault" : "idle";
+  if (message.source === "browser") {
+    // The page drew the skeleton itself; this is the server's verdict on it.
+    browserStats.verdicts += 1;
+    browserStats.latencies.push(performance.now() - message.timestamp_ms);
+    if (browserStats.latencies.length > 20000) browserStats.latencies.splice(0, 10000);
+  } else {
+    camera.onPose(message);
+  }
   const box = $("form-state");
   box.dataset.status = message.status;
   let text = message.status === "good" ? "good form: counting" : message.message;
@@ -283,7 +365,7 @@ function trunkText(degrees) {
 function cameraLost(reason) {
   if (!cameraOn) return;
   cameraOn = false;
-  camera.stop();
+  stopCamera();
   socket.send({ type: "camera", enabled: false });
   notice(`Camera off (${reason}): continuing in timer mode.`);
   $("camera-box").hidden = true;
@@ -297,7 +379,8 @@ function finish(event) {
   }
   finished = true;
   running = false;
-  camera.stop();
+  stopCamera();
+  wakeLock.release();
   const sides = Object.entries(event.counted_s_by_side)
     .map(([side, seconds]) => `${side} ${Math.round(seconds)} s`)
     .join(", ");

@@ -44,6 +44,13 @@ export class LiveSocket {
     if (this.open) this.ws.send(JSON.stringify(message));
   }
 
+  // An already-serialised message; false when the socket is not open.
+  sendText(text) {
+    if (!this.open) return false;
+    this.ws.send(text);
+    return true;
+  }
+
   sendFrame(seq, jpegBuffer) {
     if (!this.open) return false;
     const payload = new Uint8Array(4 + jpegBuffer.byteLength);

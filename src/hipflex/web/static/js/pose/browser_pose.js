@@ -163,18 +163,26 @@ export class BrowserPose {
 
 // The WebSocket message for one result (see hipflex/web/landmark_message.py): landmarks only,
 // never a verdict about form (the server decides that).
+// Numbers are rounded to 1e-5 of the frame (0.01 px at 640 px) and 0.1 mm: the model is not
+// that exact, and full float precision doubles the bytes sent at 30 messages a second.
+const round = (digits) => (value) => Number(value.toFixed(digits));
+const frameUnits = round(5);
+const metres = round(4);
+
 export function landmarkMessage(result) {
   return {
     type: "landmarks",
-    timestamp_ms: result.timestampMs,
+    timestamp_ms: Number(result.timestampMs.toFixed(3)),
     width_px: result.widthPx,
     height_px: result.heightPx,
-    landmarks: result.landmarks,
-    world_landmarks: result.worldLandmarks ?? null,
+    landmarks: result.landmarks && result.landmarks.map((row) => row.map(frameUnits)),
+    world_landmarks: result.worldLandmarks ? result.worldLandmarks.map((row) => row.map(metres)) : null,
   };
 }
 
 const STATS_WINDOW = 300;
+// A capture time further than this from the page's clock is not believed.
+const CAPTURE_DRIFT_MS = 1000;
 
 // Runs the pose on every new frame of a playing video, one at a time: while the model is busy
 // only the newest frame waits (older ones are skipped), so results never queue up.
@@ -189,6 +197,7 @@ export class VideoPoseLoop {
     this.lastMediaTime = -1;
     this.waitingMs = null;
     this.lastPresented = null;
+    this.lastCapturedMs = 0;
     this.stats = { offered: 0, frames: 0, failures: 0, startedMs: 0, inferenceMs: [] };
   }
 
@@ -225,8 +234,16 @@ export class VideoPoseLoop {
     const mediaTime = metadata ? metadata.mediaTime : this.video.currentTime;
     if (mediaTime !== this.lastMediaTime && this.video.readyState >= 2) {
       this.lastMediaTime = mediaTime;
-      // captureTime is when the camera took the frame (same clock as performance.now()).
-      const capturedMs = metadata && metadata.captureTime ? metadata.captureTime : now;
+      // captureTime is when the camera took the frame (same clock as performance.now()). A
+      // camera whose stamps drift from the page's clock (Chromium's fake camera under load
+      // stamps frames at its nominal rate) would be refused by the server as late: then the
+      // callback's own time is used. Times only ever increase (the server refuses repeats).
+      const stamped = metadata && metadata.captureTime ? metadata.captureTime : now;
+      const capturedMs = Math.max(
+        Math.abs(now - stamped) < CAPTURE_DRIFT_MS ? stamped : now,
+        this.lastCapturedMs + 0.001,
+      );
+      this.lastCapturedMs = capturedMs;
       if (this.busy) {
         this.waitingMs = capturedMs; // the newest frame waits for the model; older ones are skipped
       } else {
