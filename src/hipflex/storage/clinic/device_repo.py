@@ -19,7 +19,7 @@ from hipflex.domain.device_link import DeviceCode
 from hipflex.storage.clinic.accounts_repo import AccountsRepository
 from hipflex.storage.clinic.audit_repo import AuditRepository
 from hipflex.storage.clinic.device_tables import DeviceCodeRow
-from hipflex.storage.clinic.patients_repo import PatientsRepository
+from hipflex.storage.clinic.patients_repo import PatientsRepository, checkin_row
 from hipflex.storage.clinic.store import ClinicStore
 from hipflex.storage.clinic.tables import PainCheckinRow, PatientSessionRow
 
@@ -118,16 +118,7 @@ class DeviceRepository:
         owner. Sending the same one again changes nothing."""
         row = self.db.get(PainCheckinRow, checkin.id, with_for_update=True)
         if row is None:
-            self.db.add(
-                PainCheckinRow(
-                    id=checkin.id,
-                    patient_id=checkin.patient_id,
-                    day=checkin.day,
-                    value=checkin.value,
-                    note=checkin.note,
-                    recorded_at=checkin.recorded_at,
-                )
-            )
+            self.db.add(checkin_row(checkin))
             self.db.flush()
             return True, True
         if (row.day, row.value, row.note) == (checkin.day, checkin.value, checkin.note):

@@ -306,16 +306,7 @@ class PatientsRepository:
     # ---- pain check-ins ---------------------------------------------------------------------
 
     def add_checkin(self, checkin: PainCheckin) -> None:
-        self.db.add(
-            PainCheckinRow(
-                id=checkin.id,
-                patient_id=checkin.patient_id,
-                day=checkin.day,
-                value=checkin.value,
-                note=checkin.note,
-                recorded_at=checkin.recorded_at,
-            )
-        )
+        self.db.add(checkin_row(checkin))
         self.db.flush()
 
     def checkins(self, patient_id: str, since: date | None = None) -> list[PainCheckin]:
@@ -400,4 +391,16 @@ def _hold(row: Row[Any]) -> HoldRecord:
         source=Source(row.source),
         hip_extension_max_deg=row.hip_extension_max_deg,
         hip_extension_median_deg=row.hip_extension_median_deg,
+    )
+
+
+def checkin_row(checkin: PainCheckin) -> PainCheckinRow:
+    """The table row of a pain check-in."""
+    return PainCheckinRow(
+        id=checkin.id,
+        patient_id=checkin.patient_id,
+        day=checkin.day,
+        value=checkin.value,
+        note=checkin.note,
+        recorded_at=checkin.recorded_at,
     )
