@@ -178,6 +178,16 @@ def test_only_the_mediapipe_adapter_imports_mediapipe() -> None:
     assert importers == ["hipflex.vision.mediapipe_source"]
 
 
+def test_only_the_clinic_client_speaks_http_and_nothing_below_the_edges_drives_the_sync() -> None:
+    """sync/client.py is the one HTTP adapter (httpx) of the home app's clinic link; the core,
+    the use cases and storage never reach for the sync package (storage only queues rows)."""
+    importers = sorted(m.name for m in MODULES if any(_in(i, ("httpx",)) for i in m.imports()))
+    assert importers == ["hipflex.sync.client"]
+    below = _select(("hipflex.domain", "hipflex.vision", "hipflex.insights", "hipflex.services"))
+    assert _violations(below, ("hipflex.sync",)) == []
+    assert _violations(_select(STORAGE), ("hipflex.sync",)) == []
+
+
 def test_only_storage_imports_the_database_libraries() -> None:
     importers = sorted(
         {m.name for m in MODULES if any(_in(i, DATABASE) for i in m.imports())}

@@ -100,6 +100,26 @@ def test_login_rotates_the_session_id_and_ends_the_old_one(
     assert stale.get("/dashboard").status_code == 303  # the old id no longer logs in
 
 
+def test_login_brings_the_person_back_to_the_address_they_asked_for(
+    app: FastAPI, world: ClinicWorld
+) -> None:
+    client = new_client(app)
+    asked = client.get("/device?code=BCDF-GHJK")
+    assert asked.status_code == 303
+    assert asked.headers["location"] == "/login?next=%2Fdevice%3Fcode%3DBCDF-GHJK"
+    login_page = client.get(asked.headers["location"])
+    assert 'value="/device?code=BCDF-GHJK"' in login_page.text
+    back = client.post(
+        "/login",
+        data={"csrf_token": client.cookies.get("__Host-hipflex-csrf"), "email": world.patient.email,
+              "password": PASSWORD, "next": "/device?code=BCDF-GHJK"},
+    )  # fmt: skip
+    assert back.status_code == 303 and back.headers["location"] == "/device?code=BCDF-GHJK"
+    # Never somewhere else: another host is refused as the address to come back to.
+    elsewhere = client.get("/login?next=//evil.example/x")
+    assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/me"
+
+
 def test_logout_revokes_the_session_server_side(app: FastAPI, world: ClinicWorld) -> None:
     client, _ = login(app, world.clinician.email, PASSWORD)
     token = client.cookies.get("__Host-hipflex-session")
