@@ -103,18 +103,24 @@ def _side_px(value: Any, what: str) -> int:
     return value
 
 
+def _rows(value: Any, field: str, item: str, columns: str) -> FloatArray:
+    """``value`` as a (33, n) array: 33 rows of ``columns`` (e.g. "x, y, z"), finite numbers."""
+    if not isinstance(value, list) or len(value) != LANDMARK_COUNT:
+        count = len(value) if isinstance(value, list) else type(value).__name__
+        raise LandmarkRefused(f"{field} must be {LANDMARK_COUNT} rows (got {count})")
+    width = len(columns.split(", "))
+    rows: list[list[float]] = []
+    for index, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != width:
+            raise LandmarkRefused(f"{item} {index} must be [{columns}]")
+        rows.append([_number(number, f"{item} {index}") for number in row])
+    return np.array(rows, dtype=np.float64)
+
+
 def _landmarks(value: Any) -> FloatArray | None:
     if value is None:
         return None
-    if not isinstance(value, list) or len(value) != LANDMARK_COUNT:
-        count = len(value) if isinstance(value, list) else type(value).__name__
-        raise LandmarkRefused(f"landmarks must be {LANDMARK_COUNT} rows (got {count})")
-    rows: list[list[float]] = []
-    for index, row in enumerate(value):
-        if not isinstance(row, list) or len(row) != 4:
-            raise LandmarkRefused(f"landmark {index} must be [x, y, z, visibility]")
-        rows.append([_number(item, f"landmark {index}") for item in row])
-    values = np.array(rows, dtype=np.float64)
+    values = _rows(value, "landmarks", "landmark", "x, y, z, visibility")
     xy = values[:, :2]
     if np.any(xy < MIN_NORMALISED_XY) or np.any(xy > MAX_NORMALISED_XY):
         bad = int(np.argmax(np.any((xy < MIN_NORMALISED_XY) | (xy > MAX_NORMALISED_XY), axis=1)))
@@ -135,15 +141,7 @@ def _landmarks(value: Any) -> FloatArray | None:
 def _world_landmarks(value: Any) -> FloatArray | None:
     if value is None:
         return None
-    if not isinstance(value, list) or len(value) != LANDMARK_COUNT:
-        count = len(value) if isinstance(value, list) else type(value).__name__
-        raise LandmarkRefused(f"world_landmarks must be {LANDMARK_COUNT} rows (got {count})")
-    rows: list[list[float]] = []
-    for index, row in enumerate(value):
-        if not isinstance(row, list) or len(row) != 3:
-            raise LandmarkRefused(f"world landmark {index} must be [x, y, z]")
-        rows.append([_number(item, f"world landmark {index}") for item in row])
-    values = np.array(rows, dtype=np.float64)
+    values = _rows(value, "world_landmarks", "world landmark", "x, y, z")
     if np.any(np.abs(values) > MAX_ABS_WORLD_M):
         bad = int(np.argmax(np.any(np.abs(values) > MAX_ABS_WORLD_M, axis=1)))
         raise LandmarkRefused(
