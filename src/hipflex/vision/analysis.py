@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,21 @@ from hipflex.vision.mediapipe_source import (
     PoseEstimator,
     check_readable,
     iter_video_images,
+    native_logs_muted,
     probe_video,
     read_image,
-    silence_native_stderr,
 )
 from hipflex.vision.person_search import ATTEMPTS, PersonSearch
 from hipflex.vision.pose import Pose
 from hipflex.vision.tracker import FormState, FormTracker
 
-# Frames per pool task: long enough to amortise seeking, short enough for a live progress bar.
+# Frames per pose task. Each chunk starts a fresh track (about 60 ms to restart the graph, a
+# detection on its first frame, and the figures right after a seam may differ slightly from one
+# continuous pass); at the end the caller annotates the last chunk alone, so shorter chunks
+# shorten that tail. 150 frames (5 s at 30 fps) keeps the seams as few as before.
 CHUNK_FRAMES = 150
+# The progress callback is called every this many frames.
+PROGRESS_EVERY_FRAMES = 25
 ONE_PERSON_NOTE = (
     "photos: the largest, most central person is followed; videos: the person MediaPipe "
     "tracks (the most confident detection)"
@@ -212,51 +218,112 @@ def analyze_image(
 
 # --- video -------------------------------------------------------------------------------
 
-_WORKER_ESTIMATOR: PoseEstimator | None = None
+
+class _ChunkFailed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
 
 
-def _estimate_chunk(task: tuple[str, float, int, int]) -> list[Pose | None]:
-    """Pool task: poses of frames [start, stop) of a video (tracking mode)."""
-    global _WORKER_ESTIMATOR
-    path, fps, start, stop = task
-    if _WORKER_ESTIMATOR is None:
-        if multiprocessing.parent_process() is not None:
-            silence_native_stderr()  # a pool worker: see silence_native_stderr
-        _WORKER_ESTIMATOR = PoseEstimator(static_images=False)
-    poses: list[Pose | None] = []
-    for _, timestamp_s, image in iter_video_images(Path(path), fps, start, stop):
-        poses.append(_WORKER_ESTIMATOR.estimate(image, timestamp_s))
-    return poses
+_CHUNK_END = object()
 
 
-def iter_video_pose_chunks(
-    path: Path, fps: float, frame_count: int, *, workers: int | None = None
-) -> Iterator[list[Pose | None]]:
-    """Poses of every frame, chunk by chunk in time order, estimated on ``workers`` processes
-    (default: up to 2 cores) while the caller consumes earlier chunks."""
-    workers = workers or max(1, min(2, os.cpu_count() or 1))
-    tasks = [
-        (str(path), fps, start, min(start + CHUNK_FRAMES, frame_count))
-        for start in range(0, frame_count, CHUNK_FRAMES)
+def _chunk_spans(frame_count: int, chunk_frames: int) -> list[tuple[int, int]]:
+    return [
+        (start, min(start + chunk_frames, frame_count))
+        for start in range(0, frame_count, chunk_frames)
     ]
-    if workers == 1 or len(tasks) == 1:
-        for task in tasks:
-            yield _estimate_chunk(task)
-        return
-    # spawn, not fork: a forked copy of a process that already ran MediaPipe crashes.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_estimate_chunk, tasks)
+
+
+def iter_video_poses(
+    path: Path,
+    fps: float,
+    frame_count: int,
+    *,
+    workers: int | None = None,
+    chunk_frames: int | None = None,
+) -> Iterator[Pose | None]:
+    """Poses of frames ``0 .. frame_count - 1`` in time order (``None``: nobody found).
+
+    ``workers`` threads (default: one per core, at most 2) each run a MediaPipe graph of their
+    own on chunks of ``chunk_frames`` consecutive frames (default ``CHUNK_FRAMES``) and the
+    poses stream out as they come, so the caller works on the current chunk while the other
+    threads work on the next. Every chunk starts with a fresh track, so the result does not
+    depend on the number of threads. With one worker and no ``chunk_frames`` the video is
+    tracked in a single pass (no seams). Stops at the first chunk that ends early (a file cut
+    short).
+    """
+    workers = workers or max(1, min(2, os.cpu_count() or 1))
+    with native_logs_muted():  # graphs start and restart on threads: they log at any time
+        if workers == 1 and chunk_frames is None:
+            with PoseEstimator(static_images=False) as estimator:
+                for _, timestamp_s, image in iter_video_images(path, fps, 0, frame_count):
+                    yield estimator.estimate(image, timestamp_s)
+        else:
+            spans = _chunk_spans(frame_count, chunk_frames or CHUNK_FRAMES)
+            yield from _iter_chunked_poses(path, fps, spans, workers)
+
+
+def _iter_chunked_poses(
+    path: Path, fps: float, spans: list[tuple[int, int]], workers: int
+) -> Iterator[Pose | None]:
+    outputs: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in spans]
+    stopping = threading.Event()
+    per_thread = threading.local()
+    estimators: list[PoseEstimator] = []
+
+    def estimate_chunk(index: int) -> None:
+        output = outputs[index]
+        try:
+            estimator: PoseEstimator | None = getattr(per_thread, "estimator", None)
+            if estimator is None:
+                estimator = PoseEstimator(static_images=False)
+                per_thread.estimator = estimator
+                estimators.append(estimator)  # list.append is atomic
+            else:
+                estimator.restart()  # a chunk never inherits another chunk's track
+            for _, timestamp_s, image in iter_video_images(path, fps, *spans[index]):
+                if stopping.is_set():
+                    break
+                output.put(estimator.estimate(image, timestamp_s))
+            output.put(_CHUNK_END)
+        except BaseException as exc:  # handed to the consuming thread, raised there
+            output.put(_ChunkFailed(exc))
+
+    # Threads, not processes: MediaPipe releases the GIL while it runs, and threads share
+    # one interpreter, one mediapipe import and the poses without pickling (start-up of a
+    # spawned process cost about 1 CPU second each).
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(spans)), thread_name_prefix="pose")
+    try:
+        for index in range(len(spans)):
+            pool.submit(estimate_chunk, index)
+        for (start, stop), output in zip(spans, outputs, strict=True):
+            count = 0
+            while (item := output.get()) is not _CHUNK_END:
+                if isinstance(item, _ChunkFailed):
+                    raise item.error
+                count += 1
+                yield item
+            if count < stop - start:
+                return
+    finally:
+        stopping.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for estimator in estimators:
+            estimator.close()
 
 
 def estimate_video_poses(
-    path: Path, fps: float, frame_count: int, *, workers: int | None = None
+    path: Path,
+    fps: float,
+    frame_count: int,
+    *,
+    workers: int | None = None,
+    chunk_frames: int | None = None,
 ) -> list[Pose | None]:
-    """Poses of every frame of a video (see :func:`iter_video_pose_chunks`)."""
-    poses: list[Pose | None] = []
-    for chunk in iter_video_pose_chunks(path, fps, frame_count, workers=workers):
-        poses.extend(chunk)
-    return poses
+    """Poses of every frame of a video (see :func:`iter_video_poses`)."""
+    return list(
+        iter_video_poses(path, fps, frame_count, workers=workers, chunk_frames=chunk_frames)
+    )
 
 
 def analyze_video(
@@ -266,11 +333,14 @@ def analyze_video(
     *,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    chunk_frames: int | None = None,
 ) -> AnalysisResult:
-    """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes."""
-    import cv2
+    """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes.
 
-    from hipflex.vision.video_io import H264Writer
+    Poses come from :func:`iter_video_poses` (``workers`` threads, chunks of ``chunk_frames``);
+    this thread decodes the frames again at output size, tracks, annotates and feeds the
+    encoder (its own process) as the poses arrive."""
+    from hipflex.vision.video_io import H264Writer, resize_to
 
     th = thresholds or FormThresholds()
     started = time.perf_counter()
@@ -283,44 +353,43 @@ def analyze_video(
     side_votes: dict[str, float] = {}
     person_frames = 0
     frames = 0
-    decoded = iter_video_images(path, info.fps)
+    decoded = iter_video_images(path, info.fps, 0, info.frame_count)
+    poses = iter_video_poses(
+        path, info.fps, info.frame_count, workers=workers, chunk_frames=chunk_frames
+    )
     with H264Writer(annotated_path, info.width_px, info.height_px, info.fps) as writer:
-        # Track, annotate and encode each chunk while the pool works on the next ones.
-        for chunk in iter_video_pose_chunks(path, info.fps, info.frame_count, workers=workers):
-            for pose in chunk:
-                item = next(decoded, None)
-                if item is None:
-                    break
-                _, timestamp_s, frame_image = item
-                image: Any = frame_image
-                state = tracker.update(pose, timestamp_s)
-                recorder.add(state)
-                frames += 1
-                person_frames += pose is not None
-                _record(timeline, side_votes, state, info.fps, th)
-                # Annotate at output size: drawing and encoding 4K frames would be wasted.
-                out_w, out_h = writer.size
-                drawn_pose = state.pose
-                if (image.shape[1], image.shape[0]) != (out_w, out_h):
-                    factor = out_w / image.shape[1]
-                    image = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA)
-                    drawn_pose = None if drawn_pose is None else drawn_pose.scaled(factor)
-                writer.write(
-                    draw_annotations(
-                        image,
-                        drawn_pose,
-                        state.status,
-                        state.measurement,
-                        good_form_s=state.counted_good_s,
-                        in_place=True,
-                        message=state.message,
-                        kneeling_side=reported_side(state.measurement, th)
-                        if state.in_position
-                        else None,
-                    )
+        out_w, out_h = writer.size
+        for pose, (_, timestamp_s, frame_image) in zip(poses, decoded, strict=False):
+            state = tracker.update(pose, timestamp_s)
+            recorder.add(state)
+            frames += 1
+            person_frames += pose is not None
+            _record(timeline, side_votes, state, info.fps, th)
+            # Annotate at output size: drawing and encoding 4K frames would be wasted.
+            image: Any = frame_image
+            drawn_pose = state.pose
+            if (image.shape[1], image.shape[0]) != (out_w, out_h):
+                factor = out_w / image.shape[1]
+                image = resize_to(image, (out_w, out_h))
+                drawn_pose = None if drawn_pose is None else drawn_pose.scaled(factor)
+            writer.write(
+                draw_annotations(
+                    image,
+                    drawn_pose,
+                    state.status,
+                    state.measurement,
+                    good_form_s=state.counted_good_s,
+                    in_place=True,
+                    message=state.message,
+                    kneeling_side=reported_side(state.measurement, th)
+                    if state.in_position
+                    else None,
                 )
-            if progress is not None:
+            )
+            if progress is not None and frames % PROGRESS_EVERY_FRAMES == 0:
                 progress(frames, info.frame_count)
+    if progress is not None:
+        progress(frames, info.frame_count)
     if frames == 0:
         raise MediaError(f"{path}: the video holds no readable frames")
     if person_frames == 0:

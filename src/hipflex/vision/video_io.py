@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -21,6 +21,20 @@ def output_size(width_px: int, height_px: int) -> tuple[int, int]:
     w = max(2, int(width_px * scale) // 2 * 2)
     h = max(2, int(height_px * scale) // 2 * 2)
     return w, h
+
+
+def resize_to(image_bgr: ImageArray, size: tuple[int, int]) -> ImageArray:
+    """``image_bgr`` scaled to ``size`` (width, height) for the annotated video.
+
+    Area averaging where the factor is a whole number (fast and sharp there), bilinear
+    otherwise: OpenCV's area filter at a fractional factor such as 1280 -> 960 px costs about
+    5 ms a frame against about 1 ms, for a difference nobody sees in the video."""
+    import cv2
+
+    height_px, width_px = image_bgr.shape[:2]
+    whole = width_px % size[0] == 0 and height_px % size[1] == 0
+    interpolation = cv2.INTER_AREA if whole else cv2.INTER_LINEAR
+    return cast(ImageArray, cv2.resize(image_bgr, size, interpolation=interpolation))
 
 
 class H264Writer:
@@ -42,18 +56,18 @@ class H264Writer:
             macro_block_size=1,
             quality=None,
             ffmpeg_log_level="error",
-            output_params=["-preset", "superfast", "-crf", "26", "-movflags", "+faststart"],
+            # ultrafast: about 20 % less CPU than superfast for a file about 1.8x larger
+            # (still about 1 MB per 10 s at 960x540); the encoder shares the cores with the pose.
+            output_params=["-preset", "ultrafast", "-crf", "26", "-movflags", "+faststart"],
         )
         self._gen.send(None)
         self.frames_written = 0
 
     def write(self, image_bgr: ImageArray) -> None:
         """Append one frame (resized to the output size if needed)."""
-        import cv2
-
         frame: Any = image_bgr
         if (frame.shape[1], frame.shape[0]) != self.size:
-            frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+            frame = resize_to(frame, self.size)
         try:
             self._gen.send(np.ascontiguousarray(frame).tobytes())
         except (OSError, RuntimeError) as exc:
