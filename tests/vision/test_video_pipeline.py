@@ -89,7 +89,7 @@ def test_parallel_analysis_agrees_with_a_single_pass(clip: Path, tmp_path: Path)
     # The summary's side is the one seen longest: it may flip only where both sides' times
     # are within the tolerance of each other.
     in_position_by_side = {k: v["in_position_s"] for k, v in s["time_by_side_s"].items()}
-    ranked = sorted(in_position_by_side.values(), reverse=True) + [0.0]
+    ranked = [*sorted(in_position_by_side.values(), reverse=True), 0.0]
     if ranked[0] - ranked[1] > 2 * SECONDS_TOLERANCE_S:
         assert c["kneeling_side"] == s["kneeling_side"]
     # The largest angle of ANY in-position frame is one frame's extreme: not held to this.
