@@ -7,6 +7,7 @@ Time is always the frame index over the frame rate.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -228,10 +229,12 @@ _CHUNK_END = object()
 
 
 def _chunk_spans(frame_count: int, chunk_frames: int) -> list[tuple[int, int]]:
-    return [
-        (start, min(start + chunk_frames, frame_count))
-        for start in range(0, frame_count, chunk_frames)
-    ]
+    """Consecutive spans of at most ``chunk_frames``, of equal length and an even number of
+    them, so neither of two threads is left alone with a long chunk at the end. They do not
+    depend on the number of threads, so neither do the poses."""
+    count = 2 * math.ceil(frame_count / (2 * chunk_frames))
+    bounds = [round(frame_count * i / count) for i in range(count + 1)]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def iter_video_poses(
@@ -245,7 +248,7 @@ def iter_video_poses(
     """Poses of frames ``0 .. frame_count - 1`` in time order (``None``: nobody found).
 
     ``workers`` threads (default: one per core, at most 2) each run a MediaPipe graph of their
-    own on chunks of ``chunk_frames`` consecutive frames (default ``CHUNK_FRAMES``) and the
+    own on chunks of at most ``chunk_frames`` consecutive frames (default ``CHUNK_FRAMES``) and the
     poses stream out as they come, so the caller works on the current chunk while the other
     threads work on the next. Every chunk starts with a fresh track, so the result does not
     depend on the number of threads. With one worker and no ``chunk_frames`` the video is
