@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hipflex.vision.analysis import analyze_video, estimate_video_poses, iter_video_poses
+from hipflex.vision.analysis import analyze_video
 from hipflex.vision.mediapipe_source import iter_video_images, probe_video
 from hipflex.vision.pose import Pose
+from hipflex.vision.video_poses import estimate_video_poses, iter_video_poses
 
 pytestmark = pytest.mark.media
 
@@ -98,3 +99,32 @@ def test_parallel_analysis_agrees_with_a_single_pass(clip: Path, tmp_path: Path)
             assert c[key] is None, key
         else:
             assert c[key] == pytest.approx(s[key], abs=DEGREES_TOLERANCE), key
+
+
+@pytest.mark.parametrize("budget_frames", [2, 10_000])
+def test_frames_handed_over_are_the_frames_of_their_poses(
+    clip: Path, budget_frames: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pose threads hand their decoded frames to the caller while they fit the budget;
+    the rest come without one (the caller decodes them). Either way index i is frame i."""
+    from hipflex.vision import video_poses
+
+    info = probe_video(clip)
+    size = (info.width_px, info.height_px)
+    monkeypatch.setattr(video_poses, "HANDOVER_BYTES", budget_frames * 3 * size[0] * size[1])
+    frames = 60
+    decoded = [image for _, _, image in iter_video_images(clip, info.fps, 0, frames)]
+    handed = list(
+        video_poses.iter_estimated_frames(
+            clip, info.fps, frames, workers=2, chunk_frames=20, handover_size=size
+        )
+    )
+    assert len(handed) == frames
+    kept = [i for i, frame in enumerate(handed) if frame.image is not None]
+    if budget_frames < frames:
+        assert 0 < len(kept) < frames
+    else:
+        assert len(kept) == frames
+    for i in kept:
+        image = handed[i].image
+        assert image is not None and np.array_equal(image, decoded[i]), i

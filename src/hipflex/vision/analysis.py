@@ -7,18 +7,14 @@ Time is always the frame index over the frame rate.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-import os
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hipflex.domain.form_thresholds import FormThresholds
 from hipflex.domain.protocol import Side
@@ -32,20 +28,18 @@ from hipflex.vision.mediapipe_source import (
     VIDEO_SUFFIXES,
     PoseEstimator,
     check_readable,
-    iter_video_images,
-    native_logs_muted,
+    iter_video_grabs,
     probe_video,
     read_image,
 )
 from hipflex.vision.person_search import ATTEMPTS, PersonSearch
-from hipflex.vision.pose import Pose
+from hipflex.vision.pose import ImageArray
 from hipflex.vision.tracker import FormState, FormTracker
+from hipflex.vision.video_poses import iter_estimated_frames
 
-# Frames per pose task. Each chunk starts a fresh track (about 60 ms to restart the graph, a
-# detection on its first frame, and the figures right after a seam may differ slightly from one
-# continuous pass); at the end the caller annotates the last chunk alone, so shorter chunks
-# shorten that tail. 150 frames (5 s at 30 fps) keeps the seams as few as before.
-CHUNK_FRAMES = 150
+if TYPE_CHECKING:
+    from hipflex.vision.video_io import H264Writer
+
 # The progress callback is called every this many frames.
 PROGRESS_EVERY_FRAMES = 25
 ONE_PERSON_NOTE = (
@@ -220,115 +214,6 @@ def analyze_image(
 # --- video -------------------------------------------------------------------------------
 
 
-class _ChunkFailed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_CHUNK_END = object()
-
-
-def _chunk_spans(frame_count: int, chunk_frames: int) -> list[tuple[int, int]]:
-    """Consecutive spans of at most ``chunk_frames``, of equal length and an even number of
-    them, so neither of two threads is left alone with a long chunk at the end. They do not
-    depend on the number of threads, so neither do the poses."""
-    count = 2 * math.ceil(frame_count / (2 * chunk_frames))
-    bounds = [round(frame_count * i / count) for i in range(count + 1)]
-    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-
-
-def iter_video_poses(
-    path: Path,
-    fps: float,
-    frame_count: int,
-    *,
-    workers: int | None = None,
-    chunk_frames: int | None = None,
-) -> Iterator[Pose | None]:
-    """Poses of frames ``0 .. frame_count - 1`` in time order (``None``: nobody found).
-
-    ``workers`` threads (default: one per core, at most 2) each run a MediaPipe graph of their
-    own on chunks of at most ``chunk_frames`` consecutive frames (default ``CHUNK_FRAMES``) and the
-    poses stream out as they come, so the caller works on the current chunk while the other
-    threads work on the next. Every chunk starts with a fresh track, so the result does not
-    depend on the number of threads. With one worker and no ``chunk_frames`` the video is
-    tracked in a single pass (no seams). Stops at the first chunk that ends early (a file cut
-    short).
-    """
-    workers = workers or max(1, min(2, os.cpu_count() or 1))
-    with native_logs_muted():  # graphs start and restart on threads: they log at any time
-        if workers == 1 and chunk_frames is None:
-            with PoseEstimator(static_images=False) as estimator:
-                for _, timestamp_s, image in iter_video_images(path, fps, 0, frame_count):
-                    yield estimator.estimate(image, timestamp_s)
-        else:
-            spans = _chunk_spans(frame_count, chunk_frames or CHUNK_FRAMES)
-            yield from _iter_chunked_poses(path, fps, spans, workers)
-
-
-def _iter_chunked_poses(
-    path: Path, fps: float, spans: list[tuple[int, int]], workers: int
-) -> Iterator[Pose | None]:
-    outputs: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in spans]
-    stopping = threading.Event()
-    per_thread = threading.local()
-    estimators: list[PoseEstimator] = []
-
-    def estimate_chunk(index: int) -> None:
-        output = outputs[index]
-        try:
-            estimator: PoseEstimator | None = getattr(per_thread, "estimator", None)
-            if estimator is None:
-                estimator = PoseEstimator(static_images=False)
-                per_thread.estimator = estimator
-                estimators.append(estimator)  # list.append is atomic
-            else:
-                estimator.restart()  # a chunk never inherits another chunk's track
-            for _, timestamp_s, image in iter_video_images(path, fps, *spans[index]):
-                if stopping.is_set():
-                    break
-                output.put(estimator.estimate(image, timestamp_s))
-            output.put(_CHUNK_END)
-        except BaseException as exc:  # handed to the consuming thread, raised there
-            output.put(_ChunkFailed(exc))
-
-    # Threads, not processes: MediaPipe releases the GIL while it runs, and threads share
-    # one interpreter, one mediapipe import and the poses without pickling (start-up of a
-    # spawned process cost about 1 CPU second each).
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(spans)), thread_name_prefix="pose")
-    try:
-        for index in range(len(spans)):
-            pool.submit(estimate_chunk, index)
-        for (start, stop), output in zip(spans, outputs, strict=True):
-            count = 0
-            while (item := output.get()) is not _CHUNK_END:
-                if isinstance(item, _ChunkFailed):
-                    raise item.error
-                count += 1
-                yield item
-            if count < stop - start:
-                return
-    finally:
-        stopping.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        for estimator in estimators:
-            estimator.close()
-
-
-def estimate_video_poses(
-    path: Path,
-    fps: float,
-    frame_count: int,
-    *,
-    workers: int | None = None,
-    chunk_frames: int | None = None,
-) -> list[Pose | None]:
-    """Poses of every frame of a video (see :func:`iter_video_poses`)."""
-    return list(
-        iter_video_poses(path, fps, frame_count, workers=workers, chunk_frames=chunk_frames)
-    )
-
-
 def analyze_video(
     path: Path,
     out_dir: Path,
@@ -340,10 +225,10 @@ def analyze_video(
 ) -> AnalysisResult:
     """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes.
 
-    Poses come from :func:`iter_video_poses` (``workers`` threads, chunks of ``chunk_frames``);
-    this thread decodes the frames again at output size, tracks, annotates and feeds the
-    encoder (its own process) as the poses arrive."""
-    from hipflex.vision.video_io import H264Writer, resize_to
+    Poses come from :func:`~hipflex.vision.video_poses.iter_estimated_frames` (``workers``
+    threads, chunks of ``chunk_frames``) with most frames already at output size; this
+    thread tracks, annotates and feeds the encoder (its own process) as they arrive."""
+    from hipflex.vision.video_io import H264Writer
 
     th = thresholds or FormThresholds()
     started = time.perf_counter()
@@ -356,41 +241,31 @@ def analyze_video(
     side_votes: dict[str, float] = {}
     person_frames = 0
     frames = 0
-    decoded = iter_video_images(path, info.fps, 0, info.frame_count)
-    poses = iter_video_poses(
-        path, info.fps, info.frame_count, workers=workers, chunk_frames=chunk_frames
-    )
     with H264Writer(annotated_path, info.width_px, info.height_px, info.fps) as writer:
-        out_w, out_h = writer.size
-        for pose, (_, timestamp_s, frame_image) in zip(poses, decoded, strict=False):
-            state = tracker.update(pose, timestamp_s)
-            recorder.add(state)
-            frames += 1
-            person_frames += pose is not None
-            _record(timeline, side_votes, state, info.fps, th)
-            # Annotate at output size: drawing and encoding 4K frames would be wasted.
-            image: Any = frame_image
-            drawn_pose = state.pose
-            if (image.shape[1], image.shape[0]) != (out_w, out_h):
-                factor = out_w / image.shape[1]
-                image = resize_to(image, (out_w, out_h))
-                drawn_pose = None if drawn_pose is None else drawn_pose.scaled(factor)
-            writer.write(
-                draw_annotations(
-                    image,
-                    drawn_pose,
-                    state.status,
-                    state.measurement,
-                    good_form_s=state.counted_good_s,
-                    in_place=True,
-                    message=state.message,
-                    kneeling_side=reported_side(state.measurement, th)
-                    if state.in_position
-                    else None,
-                )
-            )
-            if progress is not None and frames % PROGRESS_EVERY_FRAMES == 0:
-                progress(frames, info.frame_count)
+        estimated = iter_estimated_frames(
+            path,
+            info.fps,
+            info.frame_count,
+            workers=workers,
+            chunk_frames=chunk_frames,
+            handover_size=writer.size,
+        )
+        # This thread reads the video too, converting only the frames not handed over.
+        grabs = iter_video_grabs(path, info.frame_count)
+        with closing(estimated), closing(grabs):  # an error here stops the pose threads
+            for index, (frame, retrieve) in enumerate(zip(estimated, grabs, strict=False)):
+                image: Any = frame.image
+                if image is None and (image := retrieve()) is None:
+                    break
+                timestamp_s = index / info.fps
+                state = tracker.update(frame.pose, timestamp_s)
+                recorder.add(state)
+                frames += 1
+                person_frames += frame.pose is not None
+                _record(timeline, side_votes, state, info.fps, th)
+                _write_annotated(writer, image, state, th)
+                if progress is not None and frames % PROGRESS_EVERY_FRAMES == 0:
+                    progress(frames, info.frame_count)
     if progress is not None:
         progress(frames, info.frame_count)
     if frames == 0:
@@ -438,6 +313,33 @@ def analyze_video(
     )
     _write_outputs(analysis, out_dir, path, annotated_path)
     return analysis
+
+
+def _write_annotated(
+    writer: H264Writer, image: ImageArray, state: FormState, th: FormThresholds
+) -> None:
+    """Draw the state on ``image`` (any size: scaled to the output first) and encode it."""
+    from hipflex.vision.video_io import resize_to
+
+    out_w, out_h = writer.size
+    # Annotate at output size: drawing and encoding 4K frames would be wasted.
+    if (image.shape[1], image.shape[0]) != (out_w, out_h):
+        image = resize_to(image, (out_w, out_h))
+    drawn_pose = state.pose
+    if drawn_pose is not None and drawn_pose.image_width_px != out_w:
+        drawn_pose = drawn_pose.scaled(out_w / drawn_pose.image_width_px)
+    writer.write(
+        draw_annotations(
+            image,
+            drawn_pose,
+            state.status,
+            state.measurement,
+            good_form_s=state.counted_good_s,
+            in_place=True,
+            message=state.message,
+            kneeling_side=reported_side(state.measurement, th) if state.in_position else None,
+        )
+    )
 
 
 TIMELINE_KEYS = (

@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -392,6 +392,28 @@ def iter_video_images(
             if not ok or image is None:
                 break
             yield index, index / fps, image
+            index += 1
+    finally:
+        capture.release()
+
+
+def iter_video_grabs(
+    path: Path, stop_frame: int | None = None
+) -> Generator[Callable[[], ImageArray | None], None, None]:
+    """The frames of a video from the first, decoded but not yet converted to BGR pixels:
+    each item is a function that converts its frame (``None`` if that fails), to call before
+    taking the next item, or not at all. Decoding alone costs about 0.1 ms for a 720p frame
+    of a typical phone video; the conversion about 2 ms."""
+    capture = _open_capture(path)
+    try:
+        index = 0
+        while (stop_frame is None or index < stop_frame) and capture.grab():
+
+            def retrieve() -> ImageArray | None:
+                ok, image = capture.retrieve()
+                return image if ok and image is not None else None
+
+            yield retrieve
             index += 1
     finally:
         capture.release()
