@@ -1,8 +1,8 @@
 """Analyse a photo or a video file: annotated copy, JSON summary and an HTML report.
 
-Videos are analysed in two passes: pose estimation in chunks on a process pool (both
-cores), then, in time order, smoothing + the form tracker + annotation + H.264 encoding.
-Time is always the frame index over the frame rate.
+Videos: pose estimation on threads, chunk by chunk (:mod:`hipflex.vision.video_poses`), and,
+as the poses arrive in time order, smoothing + the form tracker + annotation + H.264 encoding
+in the calling thread. Time is always the frame index over the frame rate.
 """
 
 from __future__ import annotations
