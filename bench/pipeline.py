@@ -138,6 +138,8 @@ def _ceiling_worker(path: str, start: int, stop: int, ready: Any, results: Any) 
     import cv2
     import mediapipe as mp
 
+    with open(os.devnull, "wb") as devnull:  # the graph's start-up notes
+        os.dup2(devnull.fileno(), 2)
     pose = mp.solutions.pose.Pose(model_complexity=1)
     capture = cv2.VideoCapture(path)
     capture.set(cv2.CAP_PROP_POS_FRAMES, start)
