@@ -224,6 +224,8 @@ function onMessage(message) {
         if (message.pose === "browser") startBrowserPose();
         else camera.startSending((seq, buffer) => socket.sendFrame(seq, buffer), cameraFps);
       }
+      // The long reason was shown on the set-up screen; the running player keeps one line.
+      if (app.dataset.posePath === "none") notice("Timer mode: no form check on this device.");
       // Start was at the foot of the set-up form: the player begins at the top of the screen.
       window.scrollTo(0, 0);
       $("pause-button").focus({ preventScroll: true });
