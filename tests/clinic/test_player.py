@@ -3,6 +3,7 @@ and the WebSocket (who may open it, from where, what it refuses, what it saves).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,6 +19,7 @@ from tests.clinic.conftest import PUBLIC_URL, T0, ClinicWorld, Person, new_clien
 from tests.web.conftest import advance_until, is_event, is_type, receive_until, send
 
 from hipflex.clinic.app import create_clinic_app
+from hipflex.clinic.player_context import PlayerRegistries
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.events import SessionStatus
 from hipflex.domain.records import PainMoment, Source
@@ -337,3 +339,37 @@ def test_player_writes_are_in_the_audit_log(clinic_engine: Engine, world: Clinic
     whats = {row[0] for row in rows}
     assert "session (in-browser player, demo speed)" in whats
     assert {"session ended (completed)", "session pain after", "session note"} <= whats
+
+
+def test_a_server_stopping_mid_session_ends_it_as_partial_and_refuses_new_ones(
+    app: FastAPI, world: ClinicWorld, clock: FakeClock
+) -> None:
+    with connect(world.patient, app) as ws:
+        send(ws, {"type": "start"})
+        started, _ = receive_until(ws, is_type("started"))
+        advance_until(ws, clock, is_event("hold_completed"), step_s=1.0)
+        app.state.clinic.players.stop_all()  # what the app's shutdown does
+        ended, seen = receive_until(ws, is_type("ended"))
+        assert ended["reason"] == "shutdown"
+        assert any(m.get("event") == "session_finished" for m in seen)
+    stored = wait_for_status(world.patient, started["session_id"], "partial")
+    assert stored["status"] == "partial" and len(stored["holds"]) >= 1
+    try:
+        with connect(world.other_patient, app) as ws:  # a stopping server starts nothing new
+            send(ws, {"type": "start"})
+            assert receive_until(ws, is_type("busy"))[0]["type"] == "busy"
+    finally:
+        app.state.clinic.players = PlayerRegistries()  # later tests get a running server
+
+
+@pytest.mark.parametrize("speed", ["0.5", "1000", "fast"])
+def test_clinic_serve_refuses_a_wrong_demo_speed(
+    speed: str, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflex.cli.app import main
+
+    monkeypatch.setattr(sys, "argv", ["hipflex", "clinic", "serve", "--demo-speed", speed])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    assert "--demo-speed" in capsys.readouterr().err
