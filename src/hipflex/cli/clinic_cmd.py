@@ -193,6 +193,15 @@ def serve(
         str,
         typer.Option(help="Proxies whose X-Forwarded-For is trusted (Caddy on this machine)."),
     ] = "127.0.0.1",
+    demo_speed: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            max=100.0,
+            help="Run patients' sessions in the browser this many times faster (a demo or "
+            "test server only: its sessions count like real ones; see docs/clinic.md).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Run the clinic server (put Caddy in front of it for HTTPS; see docs/clinic.md)."""
     engine = _engine(database_url)
@@ -211,8 +220,10 @@ def serve(
     except HipflexError:
         engine.dispose()
         raise
-    app = create_clinic_app(ClinicStore(engine), url)
+    app = create_clinic_app(ClinicStore(engine), url, demo_speed=demo_speed)
     typer.echo(f"hipflex clinic listening on http://{host}:{port}/ for {url}  (Ctrl-C to stop)")
+    if demo_speed != 1.0:
+        typer.echo(f"demo server: patients' sessions run {demo_speed:g}x faster")
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(
             app,
@@ -222,5 +233,8 @@ def serve(
             proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,
             timeout_graceful_shutdown=10,
+            # The session player's WebSocket carries small JSON messages only (a landmark
+            # message is ~4 KB); nothing bigger is buffered before it is refused.
+            ws_max_size=64 * 1024,
         )
     typer.echo("hipflex clinic stopped")
