@@ -97,6 +97,11 @@ def _native_stderr_muted() -> Iterator[None]:
                 _saved_stderr_fd = None
 
 
+_kept_depth = 0
+_kept_stream: Any = None
+_stderr_before: Any = None
+
+
 @contextlib.contextmanager
 def native_logs_muted() -> Iterator[None]:
     """Keep MediaPipe's native log lines off the terminal while the body runs, however long.
@@ -105,29 +110,33 @@ def native_logs_muted() -> Iterator[None]:
     write to file descriptor 2 whenever they like, also between frames. Python's own
     ``sys.stderr`` (a progress bar, warnings) is pointed at a copy of the terminal meanwhile,
     so it stays visible; a stream captured earlier (a logging handler) writes to the muted
-    descriptor until the body ends."""
+    descriptor until the body ends. Counted like the muting: the first one in swaps
+    ``sys.stderr``, the last one out swaps it back."""
+    global _kept_depth, _kept_stream, _stderr_before
     with _native_stderr_muted():
         with _mute_lock:
-            saved = _saved_stderr_fd
-        if saved is None:
-            yield
-            return
-        previous = sys.stderr
-        kept = os.fdopen(
-            os.dup(saved),
-            "w",
-            buffering=1,
-            encoding=getattr(previous, "encoding", None) or "utf-8",
-            errors="backslashreplace",
-        )
-        sys.stderr = kept
+            if _kept_depth == 0 and _saved_stderr_fd is not None:
+                _stderr_before = sys.stderr
+                _kept_stream = os.fdopen(
+                    os.dup(_saved_stderr_fd),
+                    "w",
+                    buffering=1,
+                    encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                    errors="backslashreplace",
+                )
+                sys.stderr = _kept_stream
+            _kept_depth += 1
         try:
             yield
         finally:
-            kept.flush()
-            if sys.stderr is kept:
-                sys.stderr = previous
-            kept.close()
+            with _mute_lock:
+                _kept_depth -= 1
+                if _kept_depth == 0 and _kept_stream is not None:
+                    _kept_stream.flush()
+                    if sys.stderr is _kept_stream:
+                        sys.stderr = _stderr_before
+                    _kept_stream.close()
+                    _kept_stream = _stderr_before = None
 
 
 def _flush_c_stdio() -> None:
