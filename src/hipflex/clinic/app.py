@@ -23,10 +23,12 @@ from hipflex.clinic.routes.api import router as api_router
 from hipflex.clinic.routes.device import device_router, link_router, pages_router
 from hipflex.clinic.routes.patient_pages import router as patient_router
 from hipflex.clinic.routes.staff_pages import router as staff_router
+from hipflex.clinic.routes.videos import router as videos_router
 from hipflex.clinic.security import ClinicSecurityMiddleware
 from hipflex.clinic.templating import render
 from hipflex.domain.clock import Clock, SystemClock
 from hipflex.services.clinic.errors import ClinicError, InvalidInput, RateLimited
+from hipflex.services.clinic.video_files import VideoSettings
 from hipflex.storage.clinic.database import DatabaseUnavailable
 from hipflex.storage.clinic.store import ClinicStore
 from hipflex.web.app import STATIC_DIR as HOME_STATIC_DIR
@@ -38,15 +40,20 @@ UNAVAILABLE = (
 
 
 def create_clinic_app(
-    store: ClinicStore, public_url: str, *, clock: Clock | None = None
+    store: ClinicStore,
+    public_url: str,
+    *,
+    clock: Clock | None = None,
+    video_settings: VideoSettings | None = None,
 ) -> FastAPI:
     """The clinic web app over ``store`` (a migrated clinic database; closed at shutdown).
 
     ``public_url`` is the address people use (``https://clinic.example.org``): only requests
     for its host are served, state changes must come from its origin, and invite links use
-    it. ``clock`` replaces the wall clock (tests).
+    it. ``clock`` replaces the wall clock (tests). ``video_settings`` (the data dir) turns on
+    video uploads (docs/clinic-videos.md).
     """
-    context = ClinicContext.build(store, clock or SystemClock(), public_url)
+    context = ClinicContext.build(store, clock or SystemClock(), public_url, video_settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +83,7 @@ def create_clinic_app(
     app.include_router(link_router)
     app.include_router(device_router)
     app.include_router(pages_router)
+    app.include_router(videos_router)
     _add_error_handlers(app)
     return app
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
@@ -15,6 +17,8 @@ from hipflex.services.clinic.invites import Invites
 from hipflex.services.clinic.patient_data import PatientData
 from hipflex.services.clinic.prescriptions import Prescriptions
 from hipflex.services.clinic.staff import Staff
+from hipflex.services.clinic.video_files import VideoSettings
+from hipflex.services.clinic.videos import Videos
 from hipflex.storage.clinic.store import ClinicStore
 
 
@@ -32,9 +36,22 @@ class ClinicContext:
     patient_data: PatientData
     dashboard: Dashboard
     fhir: FhirExport
+    videos: Videos
+    video_settings: VideoSettings | None  # None: no data dir, no uploads
+    probe_video: Callable[[Path], float]  # a video's duration in seconds, or UnusableVideo
 
     @classmethod
-    def build(cls, store: ClinicStore, clock: Clock, public_url: str) -> ClinicContext:
+    def build(
+        cls,
+        store: ClinicStore,
+        clock: Clock,
+        public_url: str,
+        video_settings: VideoSettings | None = None,
+    ) -> ClinicContext:
+        from hipflex.jobs.analyzer import probe_uploaded_video
+        from hipflex.jobs.procrastinate_queue import ProcrastinateQueue
+        from hipflex.storage.clinic.video_repo import VideoStore
+
         return cls(
             store=store,
             clock=clock,
@@ -46,6 +63,9 @@ class ClinicContext:
             patient_data=PatientData(store),
             dashboard=Dashboard(store),
             fhir=FhirExport(store),
+            videos=Videos(VideoStore(store), ProcrastinateQueue()),
+            video_settings=video_settings,
+            probe_video=probe_uploaded_video,
         )
 
     def now(self) -> datetime:

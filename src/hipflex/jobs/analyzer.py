@@ -37,3 +37,15 @@ def _reason(message: str) -> str:
     if "no person found" in text:
         return f"no person found in the video ({text})"
     return text
+
+
+def probe_uploaded_video(video: Path) -> float:
+    """The video's duration in seconds, after opening it and decoding its first frame (a
+    real video, whatever its name says); :class:`UnusableVideo` when it is not one."""
+    from hipflex.vision.mediapipe_source import probe_video
+
+    try:
+        info = probe_video(video)
+    except MediaError as exc:
+        raise UnusableVideo(f"not a video hipflex can read ({_reason(exc.message)})") from None
+    return float(info.duration_s)

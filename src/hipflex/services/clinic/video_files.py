@@ -14,9 +14,22 @@ import hashlib
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 SAFE_VERSION = re.compile(r"[^A-Za-z0-9_.-]")
+DEFAULT_MAX_UPLOAD_MB = 200
+DEFAULT_MAX_DURATION_S = 600.0
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """The clinic's video settings (``hipflex clinic serve`` / ``worker`` options)."""
+
+    data_dir: Path
+    keep_videos: bool = False  # keep uploads after analysis (default: removed once analysed)
+    max_bytes: int = DEFAULT_MAX_UPLOAD_MB * 1_000_000
+    max_duration_s: float = DEFAULT_MAX_DURATION_S
 
 
 class VideoFiles:

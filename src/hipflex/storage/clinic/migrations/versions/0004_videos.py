@@ -11,6 +11,7 @@ Revises: c0003
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -85,14 +86,20 @@ def upgrade() -> None:
     )
     # Procrastinate's SQL runs as it ships: on the driver connection, no parameters (so its
     # '%' and ':' are not taken for placeholders), inside this migration's transaction.
-    op.get_bind().connection.driver_connection.execute(install_schema_sql())
+    _driver_connection().execute(install_schema_sql())
 
 
 def downgrade() -> None:
     from hipflex.jobs.procrastinate_queue import drop_schema_sql
 
-    op.get_bind().connection.driver_connection.execute(drop_schema_sql())
+    _driver_connection().execute(drop_schema_sql())
     op.drop_table("video_results")
     op.drop_index(op.f("ix_video_uploads_sha256"), table_name="video_uploads")
     op.drop_index(op.f("ix_video_uploads_patient_id"), table_name="video_uploads")
     op.drop_table("video_uploads")
+
+
+def _driver_connection() -> Any:
+    driver = op.get_bind().connection.driver_connection
+    assert driver is not None, "the migration runs on an open connection"
+    return driver
