@@ -23,6 +23,7 @@ from hipflex.clinic.routes.api import router as api_router
 from hipflex.clinic.routes.device import device_router, link_router, pages_router
 from hipflex.clinic.routes.patient_pages import router as patient_router
 from hipflex.clinic.routes.staff_pages import router as staff_router
+from hipflex.clinic.routes.videos import FORM_OVERHEAD_BYTES, VIDEO_UPLOAD_PATH
 from hipflex.clinic.routes.videos import router as videos_router
 from hipflex.clinic.security import ClinicSecurityMiddleware
 from hipflex.clinic.templating import render
@@ -72,7 +73,12 @@ def create_clinic_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.clinic = context
-    app.add_middleware(ClinicSecurityMiddleware, public_url=public_url)
+    app.add_middleware(
+        ClinicSecurityMiddleware,
+        public_url=public_url,
+        upload_path=VIDEO_UPLOAD_PATH if video_settings else None,
+        max_upload_bytes=video_settings.max_bytes + FORM_OVERHEAD_BYTES if video_settings else 0,
+    )
     app.mount("/static/clinic", StaticFiles(directory=CLINIC_STATIC_DIR), name="clinic-static")
     app.mount("/static", StaticFiles(directory=HOME_STATIC_DIR), name="static")
     app.include_router(account_router)

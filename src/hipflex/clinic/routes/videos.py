@@ -10,6 +10,7 @@ whatever its name says) before its row and job are written, together.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ Context = Annotated[ClinicContext, Depends(clinic_context)]
 LoggedIn = Annotated[Principal, Depends(page_principal)]
 FORM_OVERHEAD_BYTES = 64 * 1024  # the multipart envelope and the CSRF field
 COPY_CHUNK_BYTES = 1 << 20
+VIDEO_UPLOAD_PATH = re.compile(r"/patients/[^/]+/videos")  # the one route with large bodies
 
 
 class TooLarge(ClinicError):

@@ -11,6 +11,7 @@ the reason in words, not an exception (exceptions are for the queue to retry).
 from __future__ import annotations
 
 import os
+import shutil
 import typing
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -92,6 +93,13 @@ class VideoAnalysis:
         source = self.files.upload_path(typing.cast(str, sources[0].stored_name))
         work = self.files.work_dir(sha, version)
         try:
+            return self._analyse(job, attempt, source, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # what the analysis left, whatever happened
+
+    def _analyse(self, job: AnalysisJob, attempt: Attempt, source: Path, work: Path) -> VideoStatus:
+        sha, version = job.sha256, job.analyzer_version
+        try:
             output = self.analyze(source, work, self._progress(job))
         except UnusableVideo as exc:
             with self.storage.transaction() as tx:
@@ -117,9 +125,6 @@ class VideoAnalysis:
             tx.videos.upsert_result(result)
             tx.videos.set_state(sha, version, VideoStatus.DONE, self.clock.now(), progress_pct=100)
             self._forget_files(tx, tx.videos.by_video(sha, version))
-        for leftover in work.iterdir():
-            leftover.unlink(missing_ok=True)
-        work.rmdir()
         return VideoStatus.DONE
 
     def _progress(self, job: AnalysisJob) -> ProgressCallback:
