@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.pg import PostgresServer
 from hipflex.clinic.app import create_clinic_app
 from hipflex.domain.clock import FakeClock
 from hipflex.storage.clinic.database import create_clinic_engine, migrate
+from hipflex.services.clinic.video_files import VideoSettings
 from hipflex.storage.clinic.store import ClinicStore
 
 PUBLIC_URL = "https://clinic.test"
@@ -78,8 +80,19 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="module")
-def app(clinic_engine: Engine, clock: FakeClock) -> FastAPI:
-    return create_clinic_app(ClinicStore(clinic_engine), PUBLIC_URL, clock=clock)
+def video_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clinic's data dir (uploaded and annotated videos) for this test module."""
+    return tmp_path_factory.mktemp("clinic-data")
+
+
+@pytest.fixture(scope="module")
+def app(clinic_engine: Engine, clock: FakeClock, video_data_dir: Path) -> FastAPI:
+    return create_clinic_app(
+        ClinicStore(clinic_engine),
+        PUBLIC_URL,
+        clock=clock,
+        video_settings=VideoSettings(video_data_dir),
+    )
 
 
 def new_client(app: FastAPI) -> TestClient:

@@ -95,6 +95,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/device/unlink"): Rule(PATIENTS, destructive=True),
     ("POST", "/api/v1/device/sessions"): Rule(PATIENTS),
     ("POST", "/api/v1/device/checkins"): Rule(PATIENTS),
+    # Patients' videos (tests/clinic/test_videos.py tests the flows).
+    ("GET", "/patients/{patient_id}/videos"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("POST", "/patients/{patient_id}/videos"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/patients/{patient_id}/videos/list"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/patients/{patient_id}/videos/status"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/videos/{video_id}"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/videos/{video_id}/status"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/videos/{video_id}/annotated.mp4"): Rule(frozenset({"clinician_a", "patient_a"})),
 }
 
 
@@ -158,7 +166,14 @@ def scene(world_factory: Callable[[str], ClinicWorld]) -> Scene:
     token_id = device.text.split("/account/devices/")[1].split("/")[0]
     account = a.patient.client.get("/account").text
     session_id = account.split("/account/sessions/")[1].split("/")[0]
+    video = a.clinician.client.post(
+        f"/patients/{a.patient.id}/videos",
+        data={"csrf_token": a.clinician.csrf},
+        files={"video": ("walk.mp4", tiny_video(), "video/mp4")},
+    )
+    assert video.status_code == 303, video.text
     params = {
+        "video_id": video.headers["location"].rsplit("/", 1)[1],
         "patient_id": a.patient.id,
         "token": "not-a-real-invite-token",
         "session_id": session_id,
@@ -168,6 +183,23 @@ def scene(world_factory: Callable[[str], ClinicWorld]) -> Scene:
         "action": "disable",
     }
     return Scene(people, params)
+
+
+def tiny_video() -> bytes:
+    """A real (if dull) one-second video, made here: an upload the routes accept."""
+    import tempfile
+    from pathlib import Path
+
+    import cv2
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "walk.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10, (64, 48))
+        for i in range(10):
+            writer.write(np.full((48, 64, 3), 40 + 10 * i, dtype=np.uint8))
+        writer.release()
+        return path.read_bytes()
 
 
 def body_for(method: str, path: str) -> dict[str, Any]:

@@ -41,6 +41,10 @@ class TooLarge(ClinicError):
     status = 413
 
 
+class NotYet(ClinicError):
+    status = 409
+
+
 class VideosOff(ClinicError):
     status = 503
 
@@ -184,8 +188,10 @@ def video_status(video_id: str, context: Context, principal: LoggedIn) -> JSONRe
 @router.get("/videos/{video_id}/annotated.mp4")
 def annotated_video(video_id: str, context: Context, principal: LoggedIn) -> Response:
     view = context.videos.view(principal, video_id, context.now())
-    if view.result is None or view.result.annotated_name is None:
-        raise NotFound("this video has no annotated copy (yet)")
+    if view.result is None:
+        raise NotYet("the analysis of this video is not finished")
+    if view.result.annotated_name is None:
+        raise NotFound("this video has no annotated copy")
     path = VideoFiles(_settings(context).data_dir).result_path(view.result.annotated_name)
     if not path.exists():
         raise NotFound("the annotated video is no longer on the server")
