@@ -19,8 +19,8 @@ from tests.pg import PostgresServer
 
 from hipflex.clinic.app import create_clinic_app
 from hipflex.domain.clock import FakeClock
-from hipflex.storage.clinic.database import create_clinic_engine, migrate
 from hipflex.services.clinic.video_files import VideoSettings
+from hipflex.storage.clinic.database import create_clinic_engine, migrate
 from hipflex.storage.clinic.store import ClinicStore
 
 PUBLIC_URL = "https://clinic.test"
