@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from tests.web.browser.conftest import ARTIFACTS, free_port
 
 from hipflex.clinic.app import create_clinic_app
+from hipflex.services.clinic.video_files import VideoSettings
 from hipflex.storage.clinic.store import ClinicStore
 
 
@@ -24,13 +25,16 @@ class ClinicServer:
     url: str
     server: uvicorn.Server
     thread: threading.Thread
+    data_dir: Path  # uploaded and annotated videos
 
 
 @pytest.fixture(scope="module")
-def clinic_server(clinic_engine: Engine) -> Iterator[ClinicServer]:
+def clinic_server(clinic_engine: Engine, video_data_dir: Path) -> Iterator[ClinicServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_clinic_app(ClinicStore(clinic_engine), url)
+    app = create_clinic_app(
+        ClinicStore(clinic_engine), url, video_settings=VideoSettings(video_data_dir)
+    )
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -40,7 +44,7 @@ def clinic_server(clinic_engine: Engine) -> Iterator[ClinicServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the clinic test server did not start")
         time.sleep(0.02)
-    yield ClinicServer(url, server, thread)
+    yield ClinicServer(url, server, thread, video_data_dir)
     server.should_exit = True
     thread.join(15)
 
