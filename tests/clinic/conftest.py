@@ -233,3 +233,20 @@ def session_body(
         "note": "felt fine",
         "holds": holds,
     }
+
+
+def tiny_video() -> bytes:
+    """A real (if dull) one-second video, made here: an upload the routes accept."""
+    import tempfile
+    from pathlib import Path
+
+    import cv2
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "walk.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10, (64, 48))
+        for i in range(10):
+            writer.write(np.full((48, 64, 3), 40 + 10 * i, dtype=np.uint8))
+        writer.release()
+        return path.read_bytes()

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.routing import Route
-from tests.clinic.conftest import T0, ClinicWorld, Person, new_client, session_body
+from tests.clinic.conftest import T0, ClinicWorld, Person, new_client, session_body, tiny_video
 
 ADMINS = frozenset({"admin_a", "admin_b"})
 CLINICIANS = frozenset({"clinician_a", "clinician_a2", "clinician_b"})
@@ -183,23 +183,6 @@ def scene(world_factory: Callable[[str], ClinicWorld]) -> Scene:
         "action": "disable",
     }
     return Scene(people, params)
-
-
-def tiny_video() -> bytes:
-    """A real (if dull) one-second video, made here: an upload the routes accept."""
-    import tempfile
-    from pathlib import Path
-
-    import cv2
-    import numpy as np
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "walk.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10, (64, 48))
-        for i in range(10):
-            writer.write(np.full((48, 64, 3), 40 + 10 * i, dtype=np.uint8))
-        writer.release()
-        return path.read_bytes()
 
 
 def body_for(method: str, path: str) -> dict[str, Any]:
