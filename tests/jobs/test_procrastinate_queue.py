@@ -1,17 +1,36 @@
 """The Procrastinate adapter on its in-memory connector: enqueueing joins the caller's
-transaction, the queueing lock de-duplicates, and the worker hands jobs to the handler."""
+transaction, the queueing lock de-duplicates, and the worker hands jobs to the handler.
+
+Each test body runs in a thread of its own: Procrastinate's sync calls (and ``asyncio.run``)
+refuse a thread with a running event loop, which the session's Playwright leaves in the main
+thread when the browser tests ran first."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import pytest
 from procrastinate import testing
 
 from hipflex.jobs.procrastinate_queue import QUEUE_NAME, RETRIES, TASK_NAME, ProcrastinateQueue
 from hipflex.jobs.queue import AnalysisJob, Attempt
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_a_thread(test: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(test)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(test, *args, **kwargs).result()
+
+    return run
 
 
 class FakeTransaction:
@@ -34,17 +53,17 @@ def connector() -> testing.InMemoryConnector:
 
 @pytest.fixture
 def queue(connector: testing.InMemoryConnector) -> ProcrastinateQueue:
-    queue = ProcrastinateQueue(connector)
-    queue.app.open()
-    return queue
+    return ProcrastinateQueue(connector)
 
 
 JOB = AnalysisJob("a" * 64, "v1")
 
 
+@in_a_thread
 def test_enqueue_writes_one_job_with_its_locks_in_a_savepoint(
     queue: ProcrastinateQueue, connector: testing.InMemoryConnector
 ) -> None:
+    queue.app.open()
     tx = FakeTransaction()
     assert queue.enqueue(tx, JOB) is True
     assert tx.savepoints == 1
@@ -57,9 +76,11 @@ def test_enqueue_writes_one_job_with_its_locks_in_a_savepoint(
     assert job["status"] == "todo"
 
 
+@in_a_thread
 def test_the_same_video_waiting_is_not_queued_twice(
     queue: ProcrastinateQueue, connector: testing.InMemoryConnector
 ) -> None:
+    queue.app.open()
     assert queue.enqueue(FakeTransaction(), JOB) is True
     assert queue.enqueue(FakeTransaction(), JOB) is False
     assert queue.enqueue(FakeTransaction(), AnalysisJob("b" * 64, "v1")) is True
@@ -67,10 +88,12 @@ def test_the_same_video_waiting_is_not_queued_twice(
     assert len(connector.jobs) == 3
 
 
+@in_a_thread
 def test_the_worker_hands_each_job_to_the_handler_once(
     queue: ProcrastinateQueue, connector: testing.InMemoryConnector
 ) -> None:
     seen: list[tuple[AnalysisJob, Attempt]] = []
+    queue.app.open()
     queue.enqueue(FakeTransaction(), JOB)
     queue.enqueue(FakeTransaction(), JOB)  # de-duplicated
     queue.set_handler(lambda job, attempt: seen.append((job, attempt)))
@@ -79,6 +102,7 @@ def test_the_worker_hands_each_job_to_the_handler_once(
     assert [j["status"] for j in connector.jobs.values()] == ["succeeded"]
 
 
+@in_a_thread
 def test_a_failing_job_is_retried_and_told_when_it_is_the_last_try(
     queue: ProcrastinateQueue, connector: testing.InMemoryConnector
 ) -> None:
@@ -89,6 +113,7 @@ def test_a_failing_job_is_retried_and_told_when_it_is_the_last_try(
         raise RuntimeError("database away")
 
     queue.set_handler(failing)
+    queue.app.open()
     queue.enqueue(FakeTransaction(), JOB)
     (job_id,) = connector.jobs
     for _ in range(RETRIES + 1):
@@ -102,9 +127,11 @@ def test_a_failing_job_is_retried_and_told_when_it_is_the_last_try(
     assert connector.jobs[job_id]["status"] == "failed"
 
 
+@in_a_thread
 def test_a_stalled_job_is_put_back_in_the_queue(
     queue: ProcrastinateQueue, connector: testing.InMemoryConnector
 ) -> None:
+    queue.app.open()
     queue.enqueue(FakeTransaction(), JOB)
     (job_id,) = connector.jobs
     connector.jobs[job_id]["status"] = "doing"  # taken by a worker that then died

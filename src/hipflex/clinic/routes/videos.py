@@ -98,7 +98,8 @@ async def upload_video(
     request: Request, patient_id: str, context: Context, principal: LoggedIn
 ) -> Response:
     settings = _settings(context)
-    context.videos.check_upload(principal, patient_id)  # 403/404 before a byte is read
+    # 403/404 before a byte is read; the database work off the event loop, as the copy.
+    await run_in_threadpool(context.videos.check_upload, principal, patient_id)
     declared = request.headers.get("content-length")
     if declared is None or not declared.isdigit():
         raise ClinicError("send the video as a form upload (its size must be known)")
@@ -112,7 +113,9 @@ async def upload_video(
     files = VideoFiles(settings.data_dir).ensure()
     staged = await run_in_threadpool(_stage, video, files, settings, context)
     try:
-        added = context.videos.add(principal, patient_id, staged, context.now())
+        added = await run_in_threadpool(
+            context.videos.add, principal, patient_id, staged, context.now()
+        )
     except BaseException:
         files.remove_upload(staged.stored_name)  # nothing half-written: no row, no file
         raise
