@@ -87,7 +87,11 @@ def test_patient_uploads_a_video_and_sees_its_analysis(
         target=analysis.run, args=(AnalysisJob(sha, version), Attempt(1, False)), daemon=True
     )
     worker.start()
-    page.wait_for_selector("text=in good form", timeout=120_000)  # the page reloaded itself
+    # The page polls: "Analysing… n%" while the job runs (model start-up and the analysis
+    # take several seconds, the poll comes every 2 s), then it reloads itself with the result.
+    page.wait_for_selector("[data-video-progress]:has-text('Analysing')", timeout=60_000)
+    page.screenshot(path=clinic_artifacts / f"video-analysing-{size}.png", full_page=True)
+    page.wait_for_selector("text=in good form", timeout=120_000)
     worker.join(30)
     assert page.locator("video.video-annotated").count() == 1
     assert page.locator(".seconds li").count() >= 6  # one per second of the clip
