@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 
 # The progress callback is called every this many frames.
 PROGRESS_EVERY_FRAMES = 25
+# Pose readings per second of video (the analysis rate): the model reads every n-th frame,
+# n = round(fps / POSE_RATE_HZ), so 12-20 readings a second (30 fps: every 2nd frame, 25:
+# every 2nd, 60: every 4th, 15 fps or less: every frame). The tracker is validated at 10 and
+# 30 readings a second and the live camera path runs at 10-15; docs/vision.md
+# ("Performance") gives the agreement with reading every frame.
+POSE_RATE_HZ = 15.0
 ONE_PERSON_NOTE = (
     "photos: the largest, most central person is followed; videos: the person MediaPipe "
     "tracks (the most confident detection)"
@@ -214,6 +220,14 @@ def analyze_image(
 # --- video -------------------------------------------------------------------------------
 
 
+def pose_stride(fps: float, pose_rate_hz: float | None = POSE_RATE_HZ) -> int:
+    """Read the pose of every n-th frame for about ``pose_rate_hz`` readings a second
+    (``None``: every frame)."""
+    if pose_rate_hz is None or pose_rate_hz <= 0 or fps <= pose_rate_hz:
+        return 1
+    return max(1, round(fps / pose_rate_hz))
+
+
 def analyze_video(
     path: Path,
     out_dir: Path,
@@ -222,12 +236,16 @@ def analyze_video(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     chunk_frames: int | None = None,
+    pose_rate_hz: float | None = POSE_RATE_HZ,
 ) -> AnalysisResult:
     """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes.
 
     Poses come from :func:`~hipflex.vision.video_poses.iter_estimated_frames` (``workers``
     threads, chunks of ``chunk_frames``) with most frames already at output size; this
-    thread tracks, annotates and feeds the encoder (its own process) as they arrive."""
+    thread tracks, annotates and feeds the encoder (its own process) as they arrive. The
+    model reads about ``pose_rate_hz`` poses a second (:func:`pose_stride`; ``None``: every
+    frame); the timeline and the figures come from those readings at their own times, and
+    the annotated video shows every frame with the latest reading drawn on it."""
     from hipflex.vision.video_io import H264Writer
 
     th = thresholds or FormThresholds()
@@ -241,6 +259,9 @@ def analyze_video(
     side_votes: dict[str, float] = {}
     person_frames = 0
     frames = 0
+    stride = pose_stride(info.fps, pose_rate_hz)
+    reading_s = stride / info.fps  # the time each reading stands for
+    state = tracker.state
     with H264Writer(annotated_path, info.width_px, info.height_px, info.fps) as writer:
         estimated = iter_estimated_frames(
             path,
@@ -249,6 +270,7 @@ def analyze_video(
             workers=workers,
             chunk_frames=chunk_frames,
             handover_size=writer.size,
+            pose_stride=stride,
         )
         # This thread reads the video too, converting only the frames not handed over.
         grabs = iter_video_grabs(path, info.frame_count)
@@ -257,12 +279,12 @@ def analyze_video(
                 image: Any = frame.image
                 if image is None and (image := retrieve()) is None:
                     break
-                timestamp_s = index / info.fps
-                state = tracker.update(frame.pose, timestamp_s)
-                recorder.add(state)
+                if frame.estimated:
+                    state = tracker.update(frame.pose, index / info.fps)
+                    recorder.add(state)
+                    person_frames += frame.pose is not None
+                    _record(timeline, side_votes, state, reading_s, th)
                 frames += 1
-                person_frames += frame.pose is not None
-                _record(timeline, side_votes, state, info.fps, th)
                 _write_annotated(writer, image, state, th)
                 if progress is not None and frames % PROGRESS_EVERY_FRAMES == 0:
                     progress(frames, info.frame_count)
@@ -272,7 +294,11 @@ def analyze_video(
         raise MediaError(f"{path}: the video holds no readable frames")
     if person_frames == 0:
         annotated_path.unlink(missing_ok=True)
-        raise MediaError(f"{path}: no person found in any of the {frames} frames")
+        looked = len(timeline["t_s"])
+        raise MediaError(
+            f"{path}: no person found in any of the {frames} frames"
+            + (f" ({looked} looked at)" if looked < frames else "")
+        )
     warnings = []
     if frames < info.frame_count - max(2, round(TRUNCATION_TOLERANCE * info.frame_count)):
         warnings.append(
@@ -288,13 +314,15 @@ def analyze_video(
     summary = {
         "person_found": True,
         "person_frames": person_frames,
+        "pose_readings": len(timeline["t_s"]),
+        "pose_rate_hz": round(info.fps / stride, 2),
         "in_position": round(metrics.in_position_s, 2),
         "good_form_s": round(metrics.good_form_s, 2),
         "kneeling_side": max(side_votes, key=lambda k: side_votes[k]) if side_votes else None,
         "mean_position_confidence": _round(sum(confidences) / len(confidences), 2)
         if confidences
         else None,
-        "time_by_side_s": _time_by_side(timeline, info.fps),
+        "time_by_side_s": _time_by_side(timeline, reading_s),
         "max_hip_extension_deg": _round(max(in_position_values)) if in_position_values else None,
         "max_hip_extension_good_form_deg": _round(metrics.max_hip_extension_deg),
         "median_hip_extension_good_form_deg": _round(metrics.median_hip_extension_deg),
@@ -360,10 +388,11 @@ def _record(
     timeline: dict[str, list[Any]],
     side_votes: dict[str, float],
     state: FormState,
-    fps: float,
+    reading_s: float,
     th: FormThresholds,
 ) -> None:
-    """Append one frame's figures to the timeline and vote for the kneeling side."""
+    """Append one pose reading's figures to the timeline and vote for the kneeling side
+    (``reading_s``: the seconds of video one reading stands for)."""
     m = state.measurement
     in_position = state.in_position and m is not None
     timeline["t_s"].append(round(state.timestamp_s, 3))
@@ -376,12 +405,13 @@ def _record(
     timeline["trunk_forward_deg"].append(_round(m.trunk_forward_deg) if m else None)
     side = reported_side(m, th) if in_position else None
     if side is not None:
-        side_votes[side.value] = side_votes.get(side.value, 0.0) + 1.0 / fps
+        side_votes[side.value] = side_votes.get(side.value, 0.0) + reading_s
     timeline["side"].append(_side_value(side))
 
 
-def _time_by_side(timeline: dict[str, list[Any]], fps: float) -> dict[str, dict[str, float]]:
-    """Seconds in position and in good form for each anatomical side (or unknown)."""
+def _time_by_side(timeline: dict[str, list[Any]], reading_s: float) -> dict[str, dict[str, float]]:
+    """Seconds in position and in good form for each anatomical side (or unknown); each
+    pose reading stands for ``reading_s`` seconds."""
     result: dict[str, dict[str, float]] = {}
     for status, in_position, side in zip(
         timeline["status"], timeline["in_position"], timeline["side"], strict=True
@@ -389,9 +419,9 @@ def _time_by_side(timeline: dict[str, list[Any]], fps: float) -> dict[str, dict[
         if not in_position:
             continue
         bucket = result.setdefault(side or "unknown", {"in_position_s": 0.0, "good_form_s": 0.0})
-        bucket["in_position_s"] += 1.0 / fps
+        bucket["in_position_s"] += reading_s
         if status == "good":
-            bucket["good_form_s"] += 1.0 / fps
+            bucket["good_form_s"] += reading_s
     return {k: {n: round(s, 2) for n, s in v.items()} for k, v in result.items()}
 
 
@@ -424,6 +454,7 @@ def analyze_path(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     photos: PhotoAnalyzer | None = None,
+    pose_rate_hz: float | None = POSE_RATE_HZ,
 ) -> AnalysisResult:
     """Analyse one photo or video (decided by :func:`media_kind`); photos reuse the graph
     of ``photos`` when given."""
@@ -431,4 +462,6 @@ def analyze_path(
         if photos is not None:
             return photos.analyze(path, out_dir)
         return analyze_image(path, out_dir, thresholds)
-    return analyze_video(path, out_dir, thresholds, workers=workers, progress=progress)
+    return analyze_video(
+        path, out_dir, thresholds, workers=workers, progress=progress, pose_rate_hz=pose_rate_hz
+    )

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hipflex.vision.mediapipe_source import PoseEstimator, iter_video_images, native_logs_muted
+from hipflex.vision.mediapipe_source import (
+    PoseEstimator,
+    iter_video_grabs,
+    iter_video_images,
+    native_logs_muted,
+)
 from hipflex.vision.pose import ImageArray, Pose
 
 # Frames per chunk at most. Each chunk starts a fresh track (about 60 ms to restart a graph,
@@ -37,10 +42,13 @@ HANDOVER_BYTES = 128 * 2**20
 @dataclass(frozen=True)
 class EstimatedFrame:
     """One frame's pose, and the frame itself at the asked size when it was kept for the
-    caller (``None``: the caller decodes it again)."""
+    caller (``None``: the caller decodes it again). ``estimated`` is false for the frames
+    between two pose readings (see ``pose_stride``): their ``pose`` is ``None`` because
+    the model did not look, not because nobody was there."""
 
     pose: Pose | None
     image: ImageArray | None = None
+    estimated: bool = True
 
 
 class _ChunkFailed:
@@ -93,20 +101,29 @@ def iter_estimated_frames(
     workers: int | None = None,
     chunk_frames: int | None = None,
     handover_size: tuple[int, int] | None = None,
+    pose_stride: int = 1,
 ) -> Generator[EstimatedFrame, None, None]:
     """:func:`iter_video_poses`, with the decoded frames resized to ``handover_size``
     (width, height) handed over too, while they fit in ``HANDOVER_BYTES``: the caller then
-    need not decode and convert them again."""
+    need not decode and convert them again.
+
+    The model reads the pose of every ``pose_stride``-th frame only (frame indexes divisible
+    by it, the same whatever the chunks); the frames between come with ``estimated=False``,
+    and are converted to pixels only when handed over."""
     workers = workers or default_workers()
+    stride = max(1, pose_stride)
     with native_logs_muted():  # graphs start and restart on threads: they log at any time
         if workers == 1 and chunk_frames is None:
             with PoseEstimator(static_images=False) as estimator:
-                for _, timestamp_s, image in iter_video_images(path, fps, 0, frame_count):
-                    pose = estimator.estimate(image, timestamp_s)
-                    yield EstimatedFrame(pose, _resized(image, handover_size))
+                for index, timestamp_s, image in iter_video_images(path, fps, 0, frame_count):
+                    kept = _resized(image, handover_size)
+                    if index % stride:
+                        yield EstimatedFrame(None, kept, estimated=False)
+                    else:
+                        yield EstimatedFrame(estimator.estimate(image, timestamp_s), kept)
         else:
             spans = chunk_spans(frame_count, chunk_frames or CHUNK_FRAMES)
-            yield from _iter_chunked(path, fps, spans, workers, handover_size)
+            yield from _iter_chunked(path, fps, spans, workers, handover_size, stride)
 
 
 def _resized(image: ImageArray, size: tuple[int, int] | None) -> ImageArray | None:
@@ -125,6 +142,7 @@ def _iter_chunked(
     spans: list[tuple[int, int]],
     workers: int,
     handover_size: tuple[int, int] | None,
+    stride: int,
 ) -> Iterator[EstimatedFrame]:
     outputs: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in spans]
     stopping = threading.Event()
@@ -145,14 +163,24 @@ def _iter_chunked(
                 estimators.append(estimator)  # list.append is atomic
             else:
                 estimator.restart()  # a chunk never inherits another chunk's track
-            for _, timestamp_s, image in iter_video_images(path, fps, *spans[index]):
+            start, stop = spans[index]
+            for frame_index, retrieve in enumerate(
+                iter_video_grabs(path, stop, start_frame=start), start
+            ):
                 if stopping.is_set():
                     break
-                pose = estimator.estimate(image, timestamp_s)
-                kept = None
-                if handover_size is not None and budget.acquire(blocking=False):
-                    kept = _resized(image, handover_size)
-                output.put(EstimatedFrame(pose, kept))
+                estimated = frame_index % stride == 0
+                handing = handover_size is not None and budget.acquire(blocking=False)
+                image = retrieve() if estimated or handing else None
+                if (estimated or handing) and image is None:
+                    if handing:
+                        budget.release()
+                    break  # a frame that cannot be converted ends the chunk (cut short)
+                pose = None
+                if estimated and image is not None:
+                    pose = estimator.estimate(image, frame_index / fps)
+                kept = _resized(image, handover_size) if handing and image is not None else None
+                output.put(EstimatedFrame(pose, kept, estimated=estimated))
             output.put(_CHUNK_END)
         except BaseException as exc:  # handed to the consuming thread, raised there
             output.put(_ChunkFailed(exc))
