@@ -97,6 +97,35 @@ def test_directory_is_analysed_file_by_file_and_video_fields(media: Path, tmp_pa
     assert isinstance(summary["in_position"], float)
     assert summary["kneeling_side"] in ("left", "right", "unknown")
     assert (tmp_path / "out" / "clip.annotated.mp4").stat().st_size > 0
+    # 25 fps: the pose is read on every 2nd frame (12.5 a second) by default.
+    assert summary["pose_rate_hz"] == 12.5
+    assert summary["pose_readings"] == (video["frames"] + 1) // 2
+
+
+@pytest.mark.media
+def test_every_frame_reads_the_pose_on_every_frame(media: Path, tmp_path: Path) -> None:
+    from hipflex.vision.mediapipe_source import iter_video_images, probe_video
+    from hipflex.vision.video_io import H264Writer
+
+    source = media / "video" / "vid_techbusa_1.mp4"  # 30 fps
+    info = probe_video(source)
+    clip = tmp_path / "clip.mp4"
+    frames = 96  # above the progress bar's threshold: that path is taken too
+    with H264Writer(clip, info.width_px, info.height_px, info.fps) as writer:
+        for _, _, image in iter_video_images(source, info.fps, 0, frames):
+            writer.write(image)
+    results = {}
+    for flags in ((), ("--every-frame",)):
+        code, objects, _ = _run(str(clip), "--out", str(tmp_path / "out"), "--json", *flags)
+        assert code == 0
+        results[flags] = objects[0]
+    sampled, full = results[()], results[("--every-frame",)]
+    assert sampled["frames"] == full["frames"] == frames  # every frame is drawn either way
+    assert isinstance(full["summary"], dict) and isinstance(sampled["summary"], dict)
+    assert full["summary"]["pose_readings"] == frames
+    assert full["summary"]["pose_rate_hz"] == pytest.approx(info.fps, abs=0.01)
+    assert sampled["summary"]["pose_readings"] == frames // 2
+    assert sampled["summary"]["pose_rate_hz"] == pytest.approx(info.fps / 2, abs=0.01)
 
 
 def test_all_inputs_bad_exits_2_with_clear_messages(tmp_path: Path) -> None:

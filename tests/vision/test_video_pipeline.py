@@ -128,3 +128,78 @@ def test_frames_handed_over_are_the_frames_of_their_poses(
     for i in kept:
         image = handed[i].image
         assert image is not None and np.array_equal(image, decoded[i]), i
+
+
+# Reading the pose about 15 times a second against every frame (docs/vision.md,
+# "Performance"): each change of the shown state comes up to one reading later.
+SAMPLED_CLIP_SOURCE = "vid_tomnotchymk_1.mp4"
+SAMPLED_CLIP_START_S = 9.5
+SAMPLED_CLIP_FRAMES = 132  # 5.5 s at 24 fps
+SAMPLED_MIN_STATUS_AGREEMENT = 0.9  # share of frames showing the same status
+SAMPLED_IN_POSITION_TOLERANCE_S = 0.25
+SAMPLED_GOOD_FORM_TOLERANCE_S = 0.5
+SAMPLED_DEGREES_TOLERANCE = 3.0  # hip extension in good form, median
+
+
+def _shown_statuses(timeline: dict[str, list[object]], fps: float, frames: int) -> list[object]:
+    """The status shown on each frame: the latest reading's at or before it."""
+    shown, reading = [], -1
+    times = timeline["t_s"]
+    for index in range(frames):
+        while reading + 1 < len(times) and float(str(times[reading + 1])) <= index / fps + 1e-6:
+            reading += 1
+        shown.append(timeline["status"][max(reading, 0)])
+    return shown
+
+
+@pytest.fixture(scope="module")
+def lunges_clip(media_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """5.5 s of ``vid_tomnotchymk_1.mp4`` (24 fps): three lunges held about a second each
+    (in position 9.75-10.75, 11.75-12.75, 13.75-14.75 s in video_labels.csv)."""
+    from hipflex.vision.video_io import H264Writer
+
+    source = media_dir / "video" / SAMPLED_CLIP_SOURCE
+    info = probe_video(source)
+    start = round(SAMPLED_CLIP_START_S * info.fps)
+    path = tmp_path_factory.mktemp("lunges") / "lunges.mp4"
+    with H264Writer(path, info.width_px, info.height_px, info.fps) as writer:
+        for _, _, image in iter_video_images(source, info.fps, start, start + SAMPLED_CLIP_FRAMES):
+            writer.write(image)
+    return path
+
+
+def test_sampled_analysis_agrees_with_reading_every_frame(
+    lunges_clip: Path, tmp_path: Path
+) -> None:
+    clip = lunges_clip
+    info = probe_video(clip)
+    assert round(info.fps) == 24  # every 2nd frame: 12 readings a second
+    full = analyze_video(clip, tmp_path / "full", workers=2, pose_rate_hz=None)
+    sampled = analyze_video(clip, tmp_path / "sampled", workers=2)
+    print(full.summary, sampled.summary, sep="\n")  # shown when an assertion fails
+    frames = SAMPLED_CLIP_FRAMES
+    assert full.frames == sampled.frames == frames  # every frame is drawn either way
+    assert len(full.timeline["t_s"]) == frames
+    assert len(sampled.timeline["t_s"]) == frames // 2
+    assert sampled.timeline["t_s"][1] == pytest.approx(2 / info.fps, abs=1e-3)  # real times
+    f, s = full.summary, sampled.summary
+    assert f["in_position"] > 0.5  # the clip holds the stretch: the comparison means something
+    shown = _shown_statuses(sampled.timeline, info.fps, frames)
+    same = sum(a == b for a, b in zip(full.timeline["status"], shown, strict=True))
+    print(f"status agreement {same / frames:.3f}")
+    assert same / frames >= SAMPLED_MIN_STATUS_AGREEMENT
+    assert s["in_position"] == pytest.approx(f["in_position"], abs=SAMPLED_IN_POSITION_TOLERANCE_S)
+    assert s["good_form_s"] == pytest.approx(f["good_form_s"], abs=SAMPLED_GOOD_FORM_TOLERANCE_S)
+    zero = {"in_position_s": 0.0, "good_form_s": 0.0}
+    for side in set(f["time_by_side_s"]) | set(s["time_by_side_s"]):
+        full_side = f["time_by_side_s"].get(side, zero)
+        sampled_side = s["time_by_side_s"].get(side, zero)
+        assert sampled_side["in_position_s"] == pytest.approx(
+            full_side["in_position_s"], abs=SAMPLED_IN_POSITION_TOLERANCE_S
+        ), side
+        assert sampled_side["good_form_s"] == pytest.approx(
+            full_side["good_form_s"], abs=SAMPLED_GOOD_FORM_TOLERANCE_S
+        ), side
+    key = "median_hip_extension_good_form_deg"
+    if f[key] is not None and s[key] is not None:
+        assert s[key] == pytest.approx(f[key], abs=SAMPLED_DEGREES_TOLERANCE)

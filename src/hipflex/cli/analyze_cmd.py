@@ -57,6 +57,14 @@ def analyze(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object per input on stdout.")
     ] = False,
+    every_frame: Annotated[
+        bool,
+        typer.Option(
+            "--every-frame",
+            help="Videos: read the pose on every frame (slower) instead of about 15 times a "
+            "second; the annotated video has every frame either way.",
+        ),
+    ] = False,
 ) -> None:
     """Check the kneeling hip flexor stretch in photos and videos.
 
@@ -64,7 +72,7 @@ def analyze(
 
     A bad file is reported and skipped; the exit code is 1 if some inputs failed, 2 if all did.
     """
-    from hipflex.vision.analysis import PhotoAnalyzer, analyze_path, media_kind
+    from hipflex.vision.analysis import POSE_RATE_HZ, PhotoAnalyzer, analyze_path, media_kind
     from hipflex.vision.mediapipe_source import probe_video
 
     console = Console(stderr=as_json)
@@ -74,15 +82,16 @@ def analyze(
         err.print(Text("error: no photos or videos to analyse", style="bold red"))
         raise typer.Exit(2)
     failures = 0
+    pose_rate_hz = None if every_frame else POSE_RATE_HZ
     # One pose graph for every photo: building it costs more than analysing a photo.
     photos = PhotoAnalyzer()
     for path in inputs:
         try:
             frames = probe_video(path).frame_count if media_kind(path) == "video" else 1
             if frames >= PROGRESS_MIN_FRAMES:
-                result = _analyze_with_progress(path, out, frames, err)
+                result = _analyze_with_progress(path, out, frames, err, pose_rate_hz)
             else:
-                result = analyze_path(path, out, photos=photos)
+                result = analyze_path(path, out, photos=photos, pose_rate_hz=pose_rate_hz)
             _render(result, as_json, console)
             for warning in result.summary.get("warnings", []):
                 err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
@@ -99,7 +108,9 @@ def analyze(
         raise typer.Exit(2 if failures == len(inputs) else 1)
 
 
-def _analyze_with_progress(path: Path, out: Path, frames: int, err: Console) -> AnalysisResult:
+def _analyze_with_progress(
+    path: Path, out: Path, frames: int, err: Console, pose_rate_hz: float | None
+) -> AnalysisResult:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from hipflex.vision.analysis import analyze_video
@@ -117,7 +128,7 @@ def _analyze_with_progress(path: Path, out: Path, frames: int, err: Console) -> 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=max(total, done))
 
-        return analyze_video(path, out, progress=progress)
+        return analyze_video(path, out, progress=progress, pose_rate_hz=pose_rate_hz)
 
 
 def _render(result: AnalysisResult, as_json: bool, console: Console) -> None:
