@@ -200,6 +200,8 @@ def test_sampled_analysis_agrees_with_reading_every_frame(
         assert sampled_side["good_form_s"] == pytest.approx(
             full_side["good_form_s"], abs=SAMPLED_GOOD_FORM_TOLERANCE_S
         ), side
+    report = Path(sampled.outputs["report"]).read_text(encoding="utf-8")
+    assert f"{s['person_frames']} of {s['pose_readings']} (11.99 a second)" in report
     key = "median_hip_extension_good_form_deg"
     if f[key] is not None and s[key] is not None:
         assert s[key] == pytest.approx(f[key], abs=SAMPLED_DEGREES_TOLERANCE)

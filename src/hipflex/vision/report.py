@@ -180,9 +180,17 @@ def video_rows(s: dict[str, Any], duration_s: float) -> list[tuple[str, str]]:
         ),
         ("Faults (time shown)", _faults(s.get("faults", {}))),
         ("Mean position confidence", _percent(s.get("mean_position_confidence"))),
-        ("Frames with a person", f"{s.get('person_frames', 0)}"),
+        ("Pose readings with a person", _readings(s)),
     ]
     return rows
+
+
+def _readings(s: dict[str, Any]) -> str:
+    """ "112 of 130 (13 a second)": the pose is read on some frames only (see analyze)."""
+    found = s.get("person_frames", 0)
+    if s.get("pose_readings") is None:
+        return f"{found}"
+    return f"{found} of {s['pose_readings']} ({s['pose_rate_hz']:g} a second)"
 
 
 def render_report(analysis: AnalysisResult, preview_jpeg: bytes | None = None) -> str:
