@@ -202,6 +202,8 @@ class PatientData:
                     tx.audit.record(
                         actor.clinic_id, now, actor.id, AuditAction.CREATE, "session", [actor.id]
                     )
+                    # Stored as sent: no need to read it back (two queries an upload).
+                    return record, True
                 stored = tx.patients.session(actor.id, record.id)
         except ConflictError:
             # Two copies racing, or a hold id taken by another session.
@@ -211,7 +213,7 @@ class PatientData:
                 raise Conflict("a hold id in this session is already used; send new ids") from None
             return stored, False
         assert stored is not None
-        return stored, owner is None
+        return stored, False
 
     def add_checkin(
         self, principal: Principal, checkin: CheckinIn, today: date, now: datetime

@@ -78,6 +78,15 @@ class PatientsRepository:
         found = {row[0]: AlertSettings(row[1], row[2]) for row in rows}
         return {pid: found.get(pid, AlertSettings()) for pid in patient_ids}
 
+    def data_versions(self, patient_ids: Sequence[str]) -> dict[str, int]:
+        """Each patient's data version: it changes in the same transaction as any change to
+        their sessions, check-ins or prescriptions (triggers of migration 0005)."""
+        rows = self.db.execute(
+            select(PatientRow.account_id, PatientRow.data_version)
+            .where(PatientRow.account_id.in_(list(patient_ids)))
+        )  # fmt: skip
+        return {row[0]: row[1] for row in rows}
+
     def set_alerts(self, patient_id: str, alerts: AlertSettings) -> None:
         self.db.execute(
             update(PatientRow)
@@ -226,24 +235,29 @@ class PatientsRepository:
         ).first()
         if inserted is None:
             return False
-        for hold in record.holds:
-            self.db.add(
-                PatientHoldRow(
-                    id=hold.id,
-                    session_id=record.id,
-                    side=hold.side.value,
-                    rep=hold.rep,
-                    target_s=hold.target_s,
-                    counted_s=hold.counted_s,
-                    started_at=hold.started_at,
-                    ended_at=hold.ended_at,
-                    outcome=hold.outcome.value,
-                    source=hold.source.value,
-                    hip_extension_max_deg=hold.hip_extension_max_deg,
-                    hip_extension_median_deg=hold.hip_extension_median_deg,
-                )
+        if record.holds:
+            # One multi-row statement through Core: the ORM's unit of work cost more than the
+            # queries themselves on a session upload (bench/clinic_load.py).
+            self.db.execute(
+                insert(PatientHoldRow),
+                [
+                    {
+                        "id": hold.id,
+                        "session_id": record.id,
+                        "side": hold.side.value,
+                        "rep": hold.rep,
+                        "target_s": hold.target_s,
+                        "counted_s": hold.counted_s,
+                        "started_at": hold.started_at,
+                        "ended_at": hold.ended_at,
+                        "outcome": hold.outcome.value,
+                        "source": hold.source.value,
+                        "hip_extension_max_deg": hold.hip_extension_max_deg,
+                        "hip_extension_median_deg": hold.hip_extension_median_deg,
+                    }
+                    for hold in record.holds
+                ],
             )
-        self.db.flush()
         return True
 
     def session(self, patient_id: str, session_id: str) -> SessionRecord | None:

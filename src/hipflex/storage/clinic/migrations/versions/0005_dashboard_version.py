@@ -1,0 +1,62 @@
+"""A per-patient data version, kept by the database, for the dashboard's figures cache.
+
+``patients.data_version`` goes up by one in the same transaction as every insert, update or
+delete of the patient's sessions, pain check-ins or prescriptions. Triggers keep it, not the
+Python code, so no write path (the API, the device sync, the session player, a future one)
+can forget it. Holds are written only with their session (same transaction, never changed on
+their own), so the session's trigger covers them. Every server process compares it with the
+version its cached figures were computed from (services/clinic/dashboard.py).
+
+Revision ID: c0005
+Revises: c0003
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "c0005"
+down_revision: str | None = "c0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+FUNCTION = "hipflex_bump_patient_data_version"
+TABLES = ("patient_sessions", "pain_checkins", "prescriptions")
+
+
+def upgrade() -> None:
+    op.add_column(
+        "patients",
+        sa.Column("data_version", sa.BigInteger(), server_default="0", nullable=False),
+    )
+    op.execute(
+        f"""
+        CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                UPDATE patients SET data_version = data_version + 1
+                WHERE account_id = OLD.patient_id;
+            END IF;
+            IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.patient_id <> OLD.patient_id) THEN
+                UPDATE patients SET data_version = data_version + 1
+                WHERE account_id = NEW.patient_id;
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    )
+    for table in TABLES:
+        op.execute(
+            f"CREATE TRIGGER {table}_data_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
+        )
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        op.execute(f"DROP TRIGGER {table}_data_version ON {table}")
+    op.execute(f"DROP FUNCTION {FUNCTION}()")
+    op.drop_column("patients", "data_version")
