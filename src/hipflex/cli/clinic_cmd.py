@@ -193,8 +193,19 @@ def serve(
         str,
         typer.Option(help="Proxies whose X-Forwarded-For is trusted (Caddy on this machine)."),
     ] = "127.0.0.1",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port (default: one per CPU core). They share "
+            "nothing but the database.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the clinic server (put Caddy in front of it for HTTPS; see docs/clinic.md)."""
+    processes = workers or os.cpu_count() or 1
     engine = _engine(database_url)
     try:
         import uvicorn
@@ -211,13 +222,29 @@ def serve(
     except HipflexError:
         engine.dispose()
         raise
-    app = create_clinic_app(ClinicStore(engine), url)
-    typer.echo(f"hipflex clinic listening on http://{host}:{port}/ for {url}  (Ctrl-C to stop)")
+    app: Any
+    if processes == 1:
+        app = create_clinic_app(ClinicStore(engine), url)
+    else:
+        # Each worker process builds its own app (engine, pool, caches) from these.
+        from hipflex.clinic.app import ENV_WORKER_DATABASE_URL, ENV_WORKER_PUBLIC_URL
+
+        engine.dispose()
+        os.environ[ENV_WORKER_DATABASE_URL] = engine.url.render_as_string(hide_password=False)
+        os.environ[ENV_WORKER_PUBLIC_URL] = url
+        app = "hipflex.clinic.app:create_clinic_app_from_environment"
+    plural = "es" if processes > 1 else ""
+    typer.echo(
+        f"hipflex clinic listening on http://{host}:{port}/ for {url}, {processes} process{plural}"
+        "  (Ctrl-C to stop)"
+    )
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(
             app,
             host=host,
             port=port,
+            factory=processes > 1,
+            workers=processes if processes > 1 else None,
             log_level="warning",
             proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,
