@@ -181,6 +181,16 @@ class PatientsRepository:
         )
         return [_prescription(row, name) for row, name in rows]
 
+    def current_prescription_id(self, patient_id: str) -> str | None:
+        """The id of the patient's newest prescription version (a session upload records it;
+        no need to parse the whole protocol)."""
+        return self.db.scalar(
+            select(PrescriptionRow.id)
+            .where(PrescriptionRow.patient_id == patient_id)
+            .order_by(PrescriptionRow.version.desc())
+            .limit(1)
+        )
+
     def current_prescription(self, patient_id: str) -> Prescription | None:
         return self.current_prescriptions([patient_id]).get(patient_id)
 
