@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -199,3 +199,25 @@ def test_the_cache_keeps_the_newer_entry_and_stays_bounded() -> None:
     cache.put(key("b", 1), newer)
     cache.put(key("c", 1), newer)
     assert len(cache) == 2 and cache.get(key("a", 2)) is None  # the least recently used went
+
+
+def test_a_recompute_reads_only_the_new_session(
+    monkeypatch: pytest.MonkeyPatch, world: ClinicWorld
+) -> None:
+    """After a new session, the patient's figures are recomputed from the sessions read
+    before plus the new one: only that one is read from the database."""
+    from hipflex.storage.clinic.patients_repo import PatientsRepository
+
+    figures(world.clinician, world.patient.id)
+    asked: list[list[str]] = []
+    original = PatientsRepository.sessions_by_id
+
+    def spy(self: PatientsRepository, session_ids: Any) -> Any:
+        asked.append(list(session_ids))
+        return original(self, session_ids)
+
+    monkeypatch.setattr(PatientsRepository, "sessions_by_id", spy)
+    new_id = post_session(world.patient, 0.05)
+    after = figures(world.clinician, world.patient.id)
+    assert asked == [[new_id]]
+    assert datetime.fromisoformat(after["last_session_at"]) == T0 - timedelta(days=0.05)

@@ -25,7 +25,7 @@ from hipflex.domain.records import SessionRecord
 from hipflex.services.clinic.access import audit_read, patient_for, patients_for, require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import InvalidInput
-from hipflex.services.clinic.figures_cache import Figures, FiguresCache, FiguresKey
+from hipflex.services.clinic.figures_cache import Figures, FiguresCache, FiguresKey, SessionCache
 from hipflex.services.clinic.metrics import PatientMetrics, patient_metrics
 from hipflex.services.clinic.ports import ClinicStorage, ClinicTransaction
 
@@ -54,6 +54,7 @@ class Dashboard:
     def __init__(self, store: ClinicStorage, cache: FiguresCache | None = None) -> None:
         self.store = store
         self.cache = cache if cache is not None else FiguresCache()
+        self.sessions = SessionCache()
 
     def clinic_zone(self, tx: ClinicTransaction, clinic_id: str) -> tuple[Clinic, ZoneInfo]:
         clinic = tx.accounts.clinic(clinic_id)
@@ -138,7 +139,8 @@ class Dashboard:
         if stale:
             # Whole local days, so that figures computed at 9:00 still hold at 17:00.
             since = datetime.combine(today - timedelta(days=DASHBOARD_DAYS), time(), zone)
-            for summary, _, _ in self._summaries(tx, stale, now, zone, since, settings):
+            sessions = self._sessions(tx, [p.id for p in stale], since)
+            for summary, _, _ in self._summaries(tx, stale, now, zone, since, settings, sessions):
                 fresh = Figures(summary.prescription, summary.metrics)
                 self.cache.put(keys[summary.patient.id], fresh)
                 figures[summary.patient.id] = fresh
@@ -151,6 +153,31 @@ class Dashboard:
             )
         return found
 
+    def _sessions(
+        self, tx: ClinicTransaction, ids: list[str], since: datetime
+    ) -> dict[str, list[SessionRecord]]:
+        """The patients' sessions since ``since``, oldest first: the ones read before and
+        unchanged since from the session cache, the others read now."""
+        stamps = tx.patients.session_stamps(ids, since)
+        records: dict[str, SessionRecord] = {}
+        wanted: list[tuple[str, str]] = []
+        for listed in stamps.values():
+            for sid, stamp in listed:
+                kept = self.sessions.get(sid, stamp)
+                if kept is None:
+                    wanted.append((sid, stamp))
+                else:
+                    records[sid] = kept
+        fresh = tx.patients.sessions_by_id([sid for sid, _ in wanted])
+        for sid, stamp in wanted:
+            if sid in fresh:  # else deleted meanwhile: left out, as it should be
+                records[sid] = fresh[sid]
+                self.sessions.put(sid, stamp, fresh[sid])
+        return {
+            pid: [records[sid] for sid, _ in listed if sid in records]
+            for pid, listed in stamps.items()
+        }
+
     def _summaries(
         self,
         tx: ClinicTransaction,
@@ -159,13 +186,15 @@ class Dashboard:
         zone: ZoneInfo,
         since: datetime,
         settings: dict[str, AlertSettings] | None = None,
+        sessions: dict[str, list[SessionRecord]] | None = None,
     ) -> list[tuple[PatientSummary, list[SessionRecord], list[PainCheckin]]]:
         """Each patient's figures from their data since ``since``, with the sessions and
         check-ins they came from; every table is read once for all of them (a dashboard of 10
         patients is a handful of queries)."""
         today = now.astimezone(zone).date()
         ids = [patient.id for patient in patients]
-        sessions = tx.patients.sessions_by_patient(ids, since)
+        if sessions is None:
+            sessions = tx.patients.sessions_by_patient(ids, since)
         checkins = tx.patients.checkins_by_patient(ids, since.astimezone(zone).date())
         prescriptions = tx.patients.current_prescriptions(ids)
         if settings is None:

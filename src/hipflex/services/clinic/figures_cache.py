@@ -6,6 +6,9 @@ are keyed on everything the figures depend on: the patient's data version (the d
 raises it in the same transaction as any change to their sessions, check-ins or
 prescriptions, migration 0005), their alert settings, the clinic's day and time zone. So a
 change is seen by the very next read, in every server process, and a new day recomputes.
+When a patient's figures must be recomputed, the sessions read before are reused unless
+their row changed (:class:`SessionCache`): a new session costs reading one session, not 45
+days of them.
 
 Hand-written rather than a library: a bounded LRU dict behind a lock is a few lines, and the
 key (not a time to live) is what keeps it correct.
@@ -19,9 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from hipflex.domain.clinic import AlertSettings, Prescription
+from hipflex.domain.records import SessionRecord
 from hipflex.services.clinic.metrics import PatientMetrics
 
 DEFAULT_MAX_PATIENTS = 20_000  # a few KiB each: tens of MiB at most
+DEFAULT_MAX_SESSIONS = 200_000  # ~45 days of 4,000 patients; a few KiB each
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,34 @@ class FiguresCache:
             self._entries[key.patient_id] = (key, figures)
             self._entries.move_to_end(key.patient_id)
             while len(self._entries) > self.max_patients:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class SessionCache:
+    """Sessions already read, by id, with the row stamp they were read at: when a patient's
+    data changed, only their new or changed sessions (and holds) are read again."""
+
+    def __init__(self, max_sessions: int = DEFAULT_MAX_SESSIONS) -> None:
+        self.max_sessions = max_sessions
+        self._entries: OrderedDict[str, tuple[str, SessionRecord]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session_id: str, stamp: str) -> SessionRecord | None:
+        with self._lock:
+            found = self._entries.get(session_id)
+            if found is None or found[0] != stamp:
+                return None
+            self._entries.move_to_end(session_id)
+            return found[1]
+
+    def put(self, session_id: str, stamp: str, record: SessionRecord) -> None:
+        with self._lock:
+            self._entries[session_id] = (stamp, record)
+            self._entries.move_to_end(session_id)
+            while len(self._entries) > self.max_sessions:
                 self._entries.popitem(last=False)
 
     def __len__(self) -> int:

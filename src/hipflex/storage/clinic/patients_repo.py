@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy import ColumnElement, Row, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -294,6 +294,31 @@ class PatientsRepository:
         for patient_id, record in zip(*self._sessions_with_owner(*where), strict=True):
             by_patient[patient_id].append(record)
         return by_patient
+
+    def session_stamps(
+        self, patient_ids: Sequence[str], since: datetime
+    ) -> dict[str, list[tuple[str, str]]]:
+        """(session id, row stamp) of each patient's sessions started at or after ``since``,
+        oldest first, without their holds. The stamp is PostgreSQL's ``xmin`` (the id of the
+        transaction that last wrote the row): it changes whenever the row changes, so a
+        reader that kept a session can tell whether to read it again."""
+        table = PatientSessionRow.__table__
+        rows = self.db.execute(
+            select(table.c.patient_id, table.c.id, literal_column("xmin::text"))
+            .where(table.c.patient_id.in_(list(patient_ids)), table.c.started_at >= since)
+            .order_by(table.c.started_at, table.c.id)
+        )
+        found: dict[str, list[tuple[str, str]]] = {pid: [] for pid in patient_ids}
+        for patient_id, session_id, stamp in rows:
+            found[patient_id].append((session_id, stamp))
+        return found
+
+    def sessions_by_id(self, session_ids: Sequence[str]) -> dict[str, SessionRecord]:
+        """Sessions (with their holds) by id, in two queries."""
+        if not session_ids:
+            return {}
+        _, records = self._sessions_with_owner(PatientSessionRow.id.in_(list(session_ids)))
+        return {record.id: record for record in records}
 
     def _sessions(self, *where: ColumnElement[bool]) -> list[SessionRecord]:
         return self._sessions_with_owner(*where)[1]
