@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, Table, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -249,7 +249,9 @@ class PatientsRepository:
             # One multi-row statement through Core: the ORM's unit of work cost more than the
             # queries themselves on a session upload (bench/clinic_load.py).
             self.db.execute(
-                insert(PatientHoldRow),
+                insert(
+                    cast(Table, PatientHoldRow.__table__)
+                ),  # the table: not the ORM's bulk machinery
                 [
                     {
                         "id": hold.id,
