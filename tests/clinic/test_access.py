@@ -68,6 +68,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/protocols"): Rule(CLINICIANS),
     ("GET", "/me"): Rule(PATIENTS),
     ("POST", "/me/checkins"): Rule(PATIENTS),
+    # The session player (tests/clinic/test_player.py runs it; its WebSocket is walked there).
+    ("GET", "/me/session"): Rule(PATIENTS),
+    # The walk's {session_id} is a login session, no one's player session: refused for all.
+    ("POST", "/me/sessions/{session_id}/checkin"): Rule(frozenset()),
     ("GET", "/api/v1/me"): Rule(LOGGED_IN),
     ("GET", "/api/v1/me/prescription"): Rule(PATIENTS),
     ("GET", "/api/v1/me/sessions"): Rule(PATIENTS),
@@ -177,6 +181,8 @@ def body_for(method: str, path: str) -> dict[str, Any]:
         return {"json": session_body(str(uuid.uuid4()), T0)}
     if path == "/api/v1/checkins":
         return {"json": {"day": T0.date().isoformat(), "value": 2}}
+    if path == "/me/sessions/{session_id}/checkin":
+        return {"json": {"pain_after": 3, "note": "walked"}}
     if path == "/api/v1/device/sessions":
         return {"json": session_body(str(uuid.uuid4()), T0)}
     if path == "/api/v1/device/checkins":

@@ -221,3 +221,27 @@ def test_a_recompute_reads_only_the_new_session(
     after = figures(world.clinician, world.patient.id)
     assert asked == [[new_id]]
     assert datetime.fromisoformat(after["last_session_at"]) == T0 - timedelta(days=0.05)
+
+
+def test_a_hold_added_to_a_stored_session_shows_at_once(
+    clinic_engine: Engine, world: ClinicWorld
+) -> None:
+    """The session player adds holds one by one to a session already stored: a hold written
+    on its own (here by plain SQL) raises the version and makes the session be read again."""
+    session_id = post_session(world.patient, -4)  # the newest (the module's clock moved on)
+    before = figures(world.clinician, world.patient.id)
+    assert before["hip_extension"]["left"]["last_deg"] == 9.0
+    with clinic_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO patient_holds (id, session_id, side, rep, target_s, counted_s, "
+                "started_at, ended_at, outcome, source, hip_extension_max_deg, "
+                "hip_extension_median_deg) SELECT :hold, id, 'left', 2, 30, 30, "
+                "started_at + interval '100 seconds', started_at + interval '130 seconds', "
+                "'completed', 'camera', 25.0, 21.0 FROM patient_sessions WHERE id = :session"
+            ),
+            {"hold": str(uuid.uuid4()), "session": session_id},
+        )
+    after = figures(world.clinician, world.patient.id)
+    # The session's left holds now average 9° and 25°.
+    assert after["hip_extension"]["left"]["last_deg"] > before["hip_extension"]["left"]["last_deg"]

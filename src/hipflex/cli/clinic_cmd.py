@@ -193,6 +193,15 @@ def serve(
         str,
         typer.Option(help="Proxies whose X-Forwarded-For is trusted (Caddy on this machine)."),
     ] = "127.0.0.1",
+    demo_speed: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            max=100.0,
+            help="Run patients' sessions in the browser this many times faster (a demo or "
+            "test server only: its sessions count like real ones; see docs/clinic.md).",
+        ),
+    ] = 1.0,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -224,20 +233,27 @@ def serve(
         raise
     app: Any
     if processes == 1:
-        app = create_clinic_app(ClinicStore(engine), url)
+        app = create_clinic_app(ClinicStore(engine), url, demo_speed=demo_speed)
     else:
         # Each worker process builds its own app (engine, pool, caches) from these.
-        from hipflex.clinic.app import ENV_WORKER_DATABASE_URL, ENV_WORKER_PUBLIC_URL
+        from hipflex.clinic.app import (
+            ENV_WORKER_DATABASE_URL,
+            ENV_WORKER_DEMO_SPEED,
+            ENV_WORKER_PUBLIC_URL,
+        )
 
         engine.dispose()
         os.environ[ENV_WORKER_DATABASE_URL] = engine.url.render_as_string(hide_password=False)
         os.environ[ENV_WORKER_PUBLIC_URL] = url
+        os.environ[ENV_WORKER_DEMO_SPEED] = repr(demo_speed)
         app = "hipflex.clinic.app:create_clinic_app_from_environment"
     plural = "es" if processes > 1 else ""
     typer.echo(
         f"hipflex clinic listening on http://{host}:{port}/ for {url}, {processes} process{plural}"
         "  (Ctrl-C to stop)"
     )
+    if demo_speed != 1.0:
+        typer.echo(f"demo server: patients' sessions run {demo_speed:g}x faster")
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(
             app,
@@ -249,5 +265,8 @@ def serve(
             proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,
             timeout_graceful_shutdown=10,
+            # The session player's WebSocket carries small JSON messages only (a landmark
+            # message is ~4 KB); nothing bigger is buffered before it is refused.
+            ws_max_size=64 * 1024,
         )
     typer.echo("hipflex clinic stopped")

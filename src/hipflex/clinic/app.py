@@ -23,6 +23,7 @@ from hipflex.clinic.routes.api import health_router
 from hipflex.clinic.routes.api import router as api_router
 from hipflex.clinic.routes.device import device_router, link_router, pages_router
 from hipflex.clinic.routes.patient_pages import router as patient_router
+from hipflex.clinic.routes.player import router as player_router
 from hipflex.clinic.routes.staff_pages import router as staff_router
 from hipflex.clinic.security import ClinicSecurityMiddleware
 from hipflex.clinic.templating import render
@@ -39,21 +40,33 @@ UNAVAILABLE = (
 
 
 def create_clinic_app(
-    store: ClinicStore, public_url: str, *, clock: Clock | None = None
+    store: ClinicStore,
+    public_url: str,
+    *,
+    clock: Clock | None = None,
+    demo_speed: float = 1.0,
 ) -> FastAPI:
     """The clinic web app over ``store`` (a migrated clinic database; closed at shutdown).
 
     ``public_url`` is the address people use (``https://clinic.example.org``): only requests
     for its host are served, state changes must come from its origin, and invite links use
-    it. ``clock`` replaces the wall clock (tests).
+    it. ``clock`` replaces the wall clock (tests). ``demo_speed`` > 1 runs the patients'
+    session player that many times faster (demos and tests; never on a real clinic).
     """
-    context = ClinicContext.build(store, clock or SystemClock(), public_url)
+    if demo_speed <= 0:
+        raise ValueError("demo_speed must be positive")
+    context = ClinicContext.build(
+        store, clock or SystemClock(), public_url, player_speed=demo_speed
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            # Sessions still running end as partial (their holds are saved) before the
+            # database closes.
+            context.players.stop_all()
             store.close()
 
     app = FastAPI(
@@ -72,6 +85,7 @@ def create_clinic_app(
     app.include_router(account_router)
     app.include_router(staff_router)
     app.include_router(patient_router)
+    app.include_router(player_router)
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(link_router)
@@ -84,6 +98,7 @@ def create_clinic_app(
 # Set by ``hipflex clinic serve --workers N`` for its worker processes (not for people).
 ENV_WORKER_DATABASE_URL = "HIPFLEX_CLINIC_WORKER_DATABASE_URL"
 ENV_WORKER_PUBLIC_URL = "HIPFLEX_CLINIC_WORKER_PUBLIC_URL"
+ENV_WORKER_DEMO_SPEED = "HIPFLEX_CLINIC_WORKER_DEMO_SPEED"
 
 
 def create_clinic_app_from_environment() -> FastAPI:
@@ -94,7 +109,11 @@ def create_clinic_app_from_environment() -> FastAPI:
     from hipflex.storage.clinic.database import create_clinic_engine
 
     engine = create_clinic_engine(os.environ[ENV_WORKER_DATABASE_URL])
-    return create_clinic_app(ClinicStore(engine), os.environ[ENV_WORKER_PUBLIC_URL])
+    return create_clinic_app(
+        ClinicStore(engine),
+        os.environ[ENV_WORKER_PUBLIC_URL],
+        demo_speed=float(os.environ.get(ENV_WORKER_DEMO_SPEED, "1.0")),
+    )
 
 
 def _is_api(request: Request) -> bool:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.requests import HTTPConnection
 
+from hipflex.clinic.player_context import PlayerRegistries
 from hipflex.domain.clock import Clock
 from hipflex.services.clinic.accounts import Accounts
 from hipflex.services.clinic.dashboard import Dashboard
 from hipflex.services.clinic.fhir_export import FhirExport
 from hipflex.services.clinic.invites import Invites
 from hipflex.services.clinic.patient_data import PatientData
+from hipflex.services.clinic.player import Player
 from hipflex.services.clinic.prescriptions import Prescriptions
 from hipflex.services.clinic.staff import Staff
 from hipflex.storage.clinic.store import ClinicStore
@@ -32,9 +34,15 @@ class ClinicContext:
     patient_data: PatientData
     dashboard: Dashboard
     fhir: FhirExport
+    player: Player
+    # > 1: patients' sessions run that many times faster (a demo or test server only).
+    player_speed: float = 1.0
+    players: PlayerRegistries = field(default_factory=PlayerRegistries)  # running sessions
 
     @classmethod
-    def build(cls, store: ClinicStore, clock: Clock, public_url: str) -> ClinicContext:
+    def build(
+        cls, store: ClinicStore, clock: Clock, public_url: str, *, player_speed: float = 1.0
+    ) -> ClinicContext:
         return cls(
             store=store,
             clock=clock,
@@ -46,6 +54,8 @@ class ClinicContext:
             patient_data=PatientData(store),
             dashboard=Dashboard(store),
             fhir=FhirExport(store),
+            player=Player(store),
+            player_speed=player_speed,
         )
 
     def now(self) -> datetime:

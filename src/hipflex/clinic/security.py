@@ -23,6 +23,15 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
     "object-src 'none'"
 )
+# The session player runs the pose model in the page: WebAssembly ('wasm-unsafe-eval' allows
+# no JavaScript eval), the camera's picture (blob:, mediastream:), its own WebSocket (connect-src
+# 'self' covers ws:/wss: to this origin). Only that page gets it.
+PLAYER_PATH = "/me/session"
+PLAYER_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
 
 
 def public_origin(public_url: str) -> tuple[str, str]:
@@ -48,8 +57,8 @@ class ClinicSecurityMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            if scope["type"] == "websocket":  # none yet: refuse rather than pass unchecked
-                await send({"type": "websocket.close", "code": 1008})
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
@@ -74,8 +83,13 @@ class ClinicSecurityMiddleware:
                 return
             receive = _replay(body, receive)
 
+        policy = (
+            PLAYER_CONTENT_SECURITY_POLICY
+            if scope["path"] == PLAYER_PATH
+            else CONTENT_SECURITY_POLICY
+        )
         extra = [
-            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"content-security-policy", policy.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             # Invite links carry their token in the path: never send it to another site.
@@ -98,6 +112,17 @@ class ClinicSecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake must name our host and come from our own origin exactly: a
+        page on another site cannot open the patient's session with their cookie (no
+        cross-site WebSocket hijacking). Closing before accepting answers it with 403."""
+        headers = Headers(scope=scope)
+        origin = (headers.get("origin") or "").strip().lower()
+        if not host_allowed(headers.get("host"), self.allowed_hosts) or origin != self.origin:
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await self.app(scope, receive, send)
 
     def _too_large(self) -> str:
         return f"request body too large (at most {self.max_body_bytes // 1024} KiB)"

@@ -15,8 +15,11 @@ from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.metrics import percent
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+# The session player's markup and figures are the home app's (web/templates/session_player.html):
+# looked up there when the clinic has no template of that name.
+HOME_TEMPLATES_DIR = Path(__file__).parent.parent / "web" / "templates"
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates = Jinja2Templates(directory=[str(TEMPLATES_DIR), str(HOME_TEMPLATES_DIR)])
 templates.env.autoescape = True
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

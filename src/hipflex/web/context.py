@@ -39,6 +39,7 @@ class WebContext:
     speed: float = 1.0
     allowed_hosts: frozenset[str] = LOOPBACK_HOSTS
     estimator_factory: EstimatorFactory | None = None
+    server_pose: bool = True  # the page may send JPEG frames when its own model cannot run
     clock_factory: Callable[[], Clock] | None = None
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     live: LiveRegistry = field(default_factory=LiveRegistry)

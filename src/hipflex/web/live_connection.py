@@ -13,23 +13,24 @@ import contextlib
 import json
 import logging
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from hipflex.domain.clock import Clock
 from hipflex.errors import HipflexError, HistoryWriteError
-from hipflex.services.guided_session import Control
+from hipflex.services.guided_session import Control, GuidedSession
 from hipflex.web.camera_bridge import (
     MAX_FRAME_BYTES,
+    EstimatorFactory,
     FrameError,
     FramePipeline,
     frame_message,
     mediapipe_estimator,
 )
-from hipflex.web.context import WebContext
 from hipflex.web.landmark_message import looks_like_landmarks
 from hipflex.web.live_landmarks import LandmarkIntake
-from hipflex.web.live_registry import LiveHandle
+from hipflex.web.live_registry import LiveHandle, LiveRegistry
 from hipflex.web.live_session import LiveSession
 from hipflex.web.wire import (
     CameraCommand,
@@ -49,12 +50,28 @@ MAX_BAD_MESSAGES = 20  # then the connection is closed (policy violation)
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_GOING_AWAY = 1001
+NO_FRAMES = "this server takes no camera frames: the pose runs on your device only"
+
+
+class LiveContext(Protocol):
+    """What a connection needs from the app serving it: the local app's ``WebContext``, or
+    the clinic's per-patient context (``clinic/player_context.py``). ``server_pose`` False:
+    the page may not send camera frames at all (the clinic: frames never reach a server)."""
+
+    clock: Clock  # the wall clock
+    speed: float
+    live: LiveRegistry
+    unsaved: list[str]
+    estimator_factory: EstimatorFactory | None
+    server_pose: bool
+
+    def open_session(self, protocol: str | None, *, camera: bool) -> GuidedSession: ...
 
 
 class LiveConnection:
     """Serves one page's WebSocket until it closes; the session it runs is always saved."""
 
-    def __init__(self, websocket: WebSocket, context: WebContext) -> None:
+    def __init__(self, websocket: WebSocket, context: LiveContext) -> None:
         self.websocket = websocket
         self.context = context
         self.connection_id = uuid.uuid4().hex
@@ -192,6 +209,9 @@ class LiveConnection:
         if self.session is not None:
             self._bad("this connection already runs a session")
             return
+        if command.camera and command.pose == "server" and not self.context.server_pose:
+            self._bad(NO_FRAMES)
+            return
         handle = self._handle
         if not self.context.live.claim(handle, take_over=command.take_over):
             self._send(
@@ -222,6 +242,9 @@ class LiveConnection:
         self._tasks.append(asyncio.create_task(self._tick_loop()))
 
     def _on_frame(self, data: bytes) -> None:
+        if not self.context.server_pose:
+            self._bad(NO_FRAMES)  # never looked at, whatever its size
+            return
         if self.pipeline is None or self.session is None or not self.session.running:
             self._bad(
                 "no server-side camera session: frames are only accepted after start with "
@@ -352,6 +375,6 @@ def _sentence(text: str) -> str:
     return f"{text[:1].upper()}{text[1:].rstrip('.')}."
 
 
-async def serve_connection(websocket: WebSocket, context: WebContext) -> None:
+async def serve_connection(websocket: WebSocket, context: LiveContext) -> None:
     """Run one page's live session over ``websocket`` (the route's whole body)."""
     await LiveConnection(websocket, context).serve()

@@ -27,10 +27,12 @@ class ClinicServer:
 
 
 @pytest.fixture(scope="module")
-def clinic_server(clinic_engine: Engine) -> Iterator[ClinicServer]:
+def clinic_server(clinic_engine: Engine, request: pytest.FixtureRequest) -> Iterator[ClinicServer]:
+    """A module sets ``CLINIC_DEMO_SPEED`` to run the patients' session player faster."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = create_clinic_app(ClinicStore(clinic_engine), url)
+    speed = float(getattr(request.module, "CLINIC_DEMO_SPEED", 1.0))
+    app = create_clinic_app(ClinicStore(clinic_engine), url, demo_speed=speed)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

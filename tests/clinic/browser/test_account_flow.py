@@ -2,18 +2,22 @@
 (so its cookies, SameSite rules and the CSRF tokens are the real ones):
 
 admin redeems the init invite → invites a clinician → clinician redeems, invites a patient
-and prescribes → patient logs in on a phone-sized screen, checks in and adds a device on the
-Account page → the home app (this test, over HTTP with that device token; the clinic has no
-in-browser session player yet) sends a session → the clinician sees the patient, with the
-alert it triggers, on the dashboard, and downloads the PDF report and the FHIR export.
+and prescribes → patient logs in on a phone-sized screen, checks in, does a sped-up session
+in the clinic's session player (the pose in the page, with Chromium's fake camera playing a
+real photo: no frame is sent) with pain before and after, and adds a device on the Account
+page → the home app (this test, over HTTP with that device token) sends yesterday's session →
+the clinician sees the patient, with the alert the player's session triggers, on the
+dashboard, and downloads the PDF report and the FHIR export.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,12 +26,16 @@ import pytest
 from sqlalchemy.engine import Engine
 from tests.clinic.browser.conftest import ClinicServer
 from tests.clinic.conftest import session_body
-from tests.web.browser.conftest import watch_errors
+from tests.web.browser.conftest import MEDIA, watch_errors
+from tests.web.browser.test_camera_mode import PHOTO, write_y4m
+from tests.web.browser.test_session_pose import camera_browser, count_binary_frames
 
 from hipflex.services.clinic.invites import Invites
 from hipflex.storage.clinic.store import ClinicStore
 
 pytestmark = pytest.mark.browser
+
+CLINIC_DEMO_SPEED = 15.0  # the patient's session runs 15x faster (read by clinic_server)
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -72,8 +80,22 @@ def new_invite(page: Any, name: str, shot: Path) -> str:
     return str(link)
 
 
+@pytest.fixture
+def phone_browser(playwright_instance: Any, tmp_path: Path) -> Iterator[Any]:
+    """The patient's Chromium: its fake camera plays a real photo of the stretch."""
+    photo = MEDIA / "images" / PHOTO
+    if not photo.exists():
+        pytest.skip(f"shared media not found at {MEDIA} (the patient's fake camera plays it)")
+    with camera_browser(playwright_instance, write_y4m(photo, tmp_path / "cam.y4m")) as browser:
+        yield browser
+
+
 def test_admin_clinician_patient_flow(
-    browser: Any, clinic_server: ClinicServer, clinic_engine: Engine, clinic_artifacts: Path
+    browser: Any,
+    phone_browser: Any,
+    clinic_server: ClinicServer,
+    clinic_engine: Engine,
+    clinic_artifacts: Path,
 ) -> None:
     _, invite = Invites(ClinicStore(clinic_engine)).create_clinic(
         "Browser Physio", "UTC", datetime.now(UTC)
@@ -107,7 +129,9 @@ def test_admin_clinician_patient_flow(
 
     patient_link = new_invite(clinician, "Pat Patient", clinic_artifacts / "invite-patient.png")
 
-    patient_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    patient_context = phone_browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, permissions=["camera"]
+    )
     patient = patient_context.new_page()
     patient_errors = watch_errors(patient)
     redeem(patient, patient_link, "Pat Patient", "pat@physio.test")
@@ -121,20 +145,40 @@ def test_admin_clinician_patient_flow(
     clinician.evaluate("document.querySelector('#reps').removeAttribute('min')")
     clinician.click("button:has-text('Save as a new version')")
     assert "reps: must be between 1 and 20 (got 0)" in clinician.inner_text(".errors")
-    clinician.fill("#reps", "4")
-    clinician.fill("#hold_s", "45")
+    clinician.fill("#reps", "2")
+    clinician.fill("#hold_s", "30")
     clinician.fill("#note", "Keep the pelvis tucked; stop if it pinches.")
     clinician.click("button:has-text('Save as a new version')")
     assert "Prescription saved as version 1" in clinician.inner_text(".notice")
     clinician.screenshot(path=clinic_artifacts / "patient-page.png", full_page=True)
 
-    # The patient, on the phone, sees the plan, checks in and sends a session.
+    # The patient, on the phone, sees the plan, checks in and does today's session.
     patient.reload()
-    assert "45 seconds × 4" in patient.inner_text(".dose")
+    assert "30 seconds × 2" in patient.inner_text(".dose")
     patient.click("label.pain-option:has(input[value='3'])")
     patient.click("button:has-text('Save check-in')")
     patient.wait_for_selector("text=today's check-in is saved")
     patient.screenshot(path=clinic_artifacts / "phone-checkin.png", full_page=True)
+
+    sent = count_binary_frames(patient)
+    patient.click('a:has-text("Start today\'s session")')
+    patient.click("label.pain-option:has(input[name=pain_before][value='4'])")
+    patient.check("#camera-toggle")
+    patient.click("#start-button")
+    patient.wait_for_selector("#camera-box:not([hidden])", timeout=90_000)
+    assert patient.get_attribute("#session-app", "data-pose-path") == "browser"
+    patient.wait_for_selector("#session-app[data-phase='hold']", timeout=60_000)
+    patient.wait_for_selector("#session-app[data-form-ok='yes']", timeout=60_000)
+    patient.screenshot(path=clinic_artifacts / "phone-player-hold.png")
+    patient.wait_for_selector("#after:not([hidden])", timeout=180_000)
+    patient.click("label.pain-option:has(input[name=pain_after][value='8'])")
+    patient.click("#save-button")
+    patient.wait_for_selector("#saved-message:has-text('Saved')", timeout=15_000)
+    patient.screenshot(path=clinic_artifacts / "phone-player-after.png", full_page=True)
+    assert sent["binary"] == 0, "camera frames reached the clinic"
+    assert sent["text"] > 10
+    patient.click("a:has-text('Back to my plan')")
+    assert "pain after 8" in patient.inner_text(".sessions")  # the session, on the phone
 
     # The patient adds the home app as a device (Account page), then the home app sends a
     # session with that token, as `hipflex clinic link` makes it do.
@@ -143,12 +187,12 @@ def test_admin_clinician_patient_flow(
     patient.click("button:has-text('Add a device')")
     device_token = patient.input_value("input[aria-label='device token']")
     patient.screenshot(path=clinic_artifacts / "phone-device.png", full_page=True)
-    started = datetime.now(UTC) - timedelta(minutes=10)
-    body = session_body(str(uuid.uuid4()), started, pain_before=4, pain_after=8)
+    started = datetime.now(UTC) - timedelta(days=1)
+    body = session_body(str(uuid.uuid4()), started, pain_before=4, pain_after=5)
     status, _ = home_app_post(f"{base}/api/v1/sessions", device_token, body)
     assert status == 201
     patient.goto(f"{base}/me")
-    assert "pain after 8" in patient.inner_text(".sessions")  # the session, on the phone
+    assert "pain after 5" in patient.inner_text(".sessions")  # the home app's, next to it
 
     forged = patient.evaluate(
         """async () => (await fetch('/api/v1/checkins', {method: 'POST',
@@ -182,7 +226,10 @@ def test_admin_clinician_patient_flow(
     clinician.goto(f"{base}/dashboard")
     row = clinician.locator("tr.patient-row", has_text="Pat Patient")
     assert "pain 8/10 after a session" in row.inner_text()
-    assert "asymmetry" in row.inner_text()
+    # Hip extension per side, measured in the patient's browser today (the home app's
+    # session of yesterday said 18° / 9°: the latest figures are the player's).
+    hip = re.search(r"(\d+)° / (\d+)°", row.inner_text())
+    assert hip is not None and hip.groups() != ("18", "9")
     clinician.screenshot(path=clinic_artifacts / "dashboard.png", full_page=True)
     clinician.set_viewport_size(PHONE)
     clinician.screenshot(path=clinic_artifacts / "phone-dashboard.png", full_page=True)
@@ -197,7 +244,7 @@ def test_admin_clinician_patient_flow(
     bundle = json.loads(fhir_download.value.path().read_text())
     assert bundle["resourceType"] == "Bundle"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds.count("Procedure") == 1 and "CarePlan" in kinds
+    assert kinds.count("Procedure") == 2 and "CarePlan" in kinds
     admin.goto(f"{base}/admin/audit")
     assert "patient page" in admin.inner_text("table")
     admin.screenshot(path=clinic_artifacts / "audit.png", full_page=True)

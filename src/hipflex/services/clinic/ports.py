@@ -26,8 +26,9 @@ from hipflex.domain.clinic import (
     Prescription,
     Role,
 )
+from hipflex.domain.events import SessionStatus
 from hipflex.domain.protocol import Protocol
-from hipflex.domain.records import SessionRecord
+from hipflex.domain.records import HoldRecord, PainMoment, SessionRecord, Source
 
 
 class AccountsStore(typing.Protocol):
@@ -152,6 +153,19 @@ class PatientsStore(typing.Protocol):
         prescription_id: str | None,
         received_at: datetime,
     ) -> bool: ...
+
+    def add_hold(self, session_id: str, hold: HoldRecord) -> bool: ...
+
+    def update_session(
+        self,
+        session_id: str,
+        *,
+        status: SessionStatus | None = None,
+        ended_at: datetime | None = None,
+        source: Source | None = None,
+        pain: tuple[PainMoment, int] | None = None,
+        note: str | None = None,
+    ) -> None: ...
 
     def session(self, patient_id: str, session_id: str) -> SessionRecord | None: ...
 

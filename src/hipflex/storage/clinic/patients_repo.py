@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, func, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, Table, case, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -271,6 +271,68 @@ class PatientsRepository:
                 ],
             )
         return True
+
+    def add_hold(self, session_id: str, hold: HoldRecord) -> bool:
+        """One hold of a session being recorded live (the in-browser player); the session's
+        end moves to the hold's. False (nothing written) when the hold's id exists."""
+        inserted = self.db.execute(
+            insert(PatientHoldRow)
+            .values(
+                id=hold.id,
+                session_id=session_id,
+                side=hold.side.value,
+                rep=hold.rep,
+                target_s=hold.target_s,
+                counted_s=hold.counted_s,
+                started_at=hold.started_at,
+                ended_at=hold.ended_at,
+                outcome=hold.outcome.value,
+                source=hold.source.value,
+                hip_extension_max_deg=hold.hip_extension_max_deg,
+                hip_extension_median_deg=hold.hip_extension_median_deg,
+            )
+            .on_conflict_do_nothing(index_elements=[PatientHoldRow.id])
+            .returning(PatientHoldRow.id)
+        ).first()
+        if inserted is None:
+            return False
+        self.db.execute(
+            update(PatientSessionRow)
+            .where(PatientSessionRow.id == session_id)
+            .values(ended_at=func.greatest(PatientSessionRow.ended_at, hold.ended_at))
+        )
+        return True
+
+    def update_session(
+        self,
+        session_id: str,
+        *,
+        status: SessionStatus | None = None,
+        ended_at: datetime | None = None,
+        source: Source | None = None,
+        pain: tuple[PainMoment, int] | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Change a live session's row: its status and end, its source, a pain rating, or a
+        note (appended to the notes already there)."""
+        values: dict[str, Any] = {}
+        if status is not None:
+            values["status"] = status.value
+        if ended_at is not None:
+            values["ended_at"] = func.greatest(PatientSessionRow.ended_at, ended_at)
+        if source is not None:
+            values["source"] = source.value
+        if pain is not None:
+            moment, value = pain
+            column = "pain_before" if moment is PainMoment.BEFORE else "pain_after"
+            values[column] = value
+        if note:
+            current = PatientSessionRow.note
+            values["note"] = case((current == "", note), else_=current + "\n\n" + note)
+        if values:
+            self.db.execute(
+                update(PatientSessionRow).where(PatientSessionRow.id == session_id).values(values)
+            )
 
     def session(self, patient_id: str, session_id: str) -> SessionRecord | None:
         found = self._sessions(

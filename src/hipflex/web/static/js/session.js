@@ -5,6 +5,10 @@
 // only landmarks go to the server, frames never leave the device. When WebAssembly, WebGL or the
 // model files are missing, the page falls back to sending JPEG frames to hipflex, and says so.
 // `?pose=server` forces the fallback (benchmarks).
+//
+// The same page runs on the clinic's origin (the patient's player): its addresses come from
+// the data attributes (data-socket-url, data-checkin-url), and with data-server-pose="off" no
+// frame is ever sent: when the model cannot run here, holds count on the timer instead.
 
 import { Camera } from "./camera.js";
 import { Cues } from "./cues.js";
@@ -28,7 +32,8 @@ const PHASES = {
 
 const cues = new Cues({ voice: app.dataset.voice === "on", sound: app.dataset.sound === "on" });
 const camera = new Camera($("camera-video"), $("camera-overlay"));
-const socket = new LiveSocket(onMessage, onClose);
+const socket = new LiveSocket(onMessage, onClose, app.dataset.socketUrl || "/ws/session");
+const serverPose = app.dataset.serverPose !== "off";
 const ringLength = 2 * Math.PI * 88;
 const shown = {}; // last text put in each element, so unchanged text is not rewritten
 
@@ -101,7 +106,8 @@ if (!cues.speechAvailable) {
   voice.parentElement.append(" (not available in this browser; cues are shown on screen)");
 }
 
-$("protocol-select").addEventListener("change", (event) => {
+// The clinic's player has no chooser: the prescription decides the stretch.
+$("protocol-select")?.addEventListener("change", (event) => {
   location.search = `?protocol=${encodeURIComponent(event.target.value)}`;
 });
 
@@ -128,6 +134,13 @@ $("setup-form").addEventListener("submit", async (event) => {
     notice("Loading the pose model…");
     posePath = await choosePosePath();
     notice("");
+    if (posePath.path === "server" && !serverPose) {
+      // Frames never leave this device here: without the model, the timer counts.
+      stopCamera();
+      useCamera = false;
+      app.dataset.posePath = "none";
+      notice(`The form check cannot run on this device (${posePath.reason}). Continuing in timer mode: hold time counts with the timer.`);
+    }
   }
   startOptions = {
     type: "start",
@@ -211,6 +224,8 @@ function onMessage(message) {
         if (message.pose === "browser") startBrowserPose();
         else camera.startSending((seq, buffer) => socket.sendFrame(seq, buffer), cameraFps);
       }
+      // The long reason was shown on the set-up screen; the running player keeps one line.
+      if (app.dataset.posePath === "none") notice("Timer mode: no form check on this device.");
       // Start was at the foot of the set-up form: the player begins at the top of the screen.
       window.scrollTo(0, 0);
       $("pause-button").focus({ preventScroll: true });
@@ -453,7 +468,8 @@ $("after-form").addEventListener("submit", async (event) => {
   const body = { pain_after: pain === null ? null : Number(pain), note: form.get("note") || null };
   $("save-button").disabled = true;
   try {
-    const response = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/checkin`, {
+    const url = (app.dataset.checkinUrl || "/api/sessions/{id}/checkin").replace("{id}", encodeURIComponent(sessionId));
+    const response = await fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
       body: JSON.stringify(body),

@@ -2,9 +2,11 @@
 // (a 4-byte big-endian sequence number, then the JPEG).
 
 export class LiveSocket {
-  constructor(onMessage, onClose) {
+  // `path`: the session's WebSocket on this page's own origin (the home app's, or the clinic's).
+  constructor(onMessage, onClose, path = "/ws/session") {
     this.onMessage = onMessage;
     this.onClose = onClose;
+    this.path = path;
     this.ws = null;
   }
 
@@ -12,7 +14,7 @@ export class LiveSocket {
     return new Promise((resolve, reject) => {
       // wss on an HTTPS page (behind a proxy or with a certificate): ws would be mixed content.
       const scheme = location.protocol === "https:" ? "wss" : "ws";
-      const ws = new WebSocket(`${scheme}://${location.host}/ws/session`);
+      const ws = new WebSocket(`${scheme}://${location.host}${this.path}`);
       ws.binaryType = "arraybuffer";
       ws.addEventListener("open", () => resolve(), { once: true });
       ws.addEventListener("error", () => reject(new Error("could not connect")), { once: true });

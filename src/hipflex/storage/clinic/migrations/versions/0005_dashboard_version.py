@@ -3,9 +3,11 @@
 ``patients.data_version`` goes up by one in the same transaction as every insert, update or
 delete of the patient's sessions, pain check-ins or prescriptions. Triggers keep it, not the
 Python code, so no write path (the API, the device sync, the session player, a future one)
-can forget it. Holds are written only with their session (same transaction, never changed on
-their own), so the session's trigger covers them. Every server process compares it with the
-version its cached figures were computed from (services/clinic/dashboard.py).
+can forget it. A statement that writes holds touches their sessions' rows (the session player
+adds holds one by one to a session already stored): that raises the version through the
+sessions' trigger and gives the session row a new ``xmin``, which is how the dashboard knows
+to read that session again. Every server process compares the version with the one its cached
+figures were computed from (services/clinic/dashboard.py).
 
 Revision ID: c0005
 Revises: c0003
@@ -25,6 +27,8 @@ depends_on: str | Sequence[str] | None = None
 
 FUNCTION = "hipflex_bump_patient_data_version"
 TABLES = ("patient_sessions", "pain_checkins", "prescriptions")
+HOLDS_FUNCTION = "hipflex_touch_sessions_of_holds"
+HOLD_EVENTS = (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
 
 
 def upgrade() -> None:
@@ -53,9 +57,30 @@ def upgrade() -> None:
             f"CREATE TRIGGER {table}_data_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
         )
+    # Holds: once per statement (an upload inserts all its holds in one), through transition
+    # tables, which allow one event per trigger.
+    op.execute(
+        f"""
+        CREATE FUNCTION {HOLDS_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE patient_sessions SET ended_at = ended_at
+            WHERE id IN (SELECT session_id FROM changed_holds);
+            RETURN NULL;
+        END $$
+        """
+    )
+    for event, table in HOLD_EVENTS:
+        op.execute(
+            f"CREATE TRIGGER patient_holds_{event.lower()}_touch AFTER {event} ON patient_holds "
+            f"REFERENCING {table} TABLE AS changed_holds "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {HOLDS_FUNCTION}()"
+        )
 
 
 def downgrade() -> None:
+    for event, _ in HOLD_EVENTS:
+        op.execute(f"DROP TRIGGER patient_holds_{event.lower()}_touch ON patient_holds")
+    op.execute(f"DROP FUNCTION {HOLDS_FUNCTION}()")
     for table in TABLES:
         op.execute(f"DROP TRIGGER {table}_data_version ON {table}")
     op.execute(f"DROP FUNCTION {FUNCTION}()")

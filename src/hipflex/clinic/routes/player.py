@@ -1,0 +1,115 @@
+"""The patient's session player: the page, its WebSocket and the check-in after it.
+
+The page is the home app's session player (``web/templates/session_player.html`` and
+``web/static/js/session.js``); its WebSocket runs the home app's connection code
+(``web/live_connection.py``) over the patient's :class:`PatientLiveContext`. Host and Origin
+were checked by ``ClinicSecurityMiddleware`` before the socket reaches this module; here the
+session cookie must name a logged-in patient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from hipflex.clinic.auth import SESSION_COOKIE, check_csrf, page_principal
+from hipflex.clinic.context import ClinicContext, clinic_context
+from hipflex.clinic.player_context import PatientLiveContext
+from hipflex.clinic.templating import render
+from hipflex.domain.clinic import Role
+from hipflex.domain.records import PAIN_MAX, PAIN_MIN
+from hipflex.services.clinic.access import require_role
+from hipflex.services.clinic.accounts import Principal
+from hipflex.services.session_check_in import CheckIn
+from hipflex.web.live_connection import CLOSE_POLICY, serve_connection
+from hipflex.web.routes.api import CheckInBody
+from hipflex.web.templating import FIGURES
+
+router = APIRouter(include_in_schema=False)
+Context = Annotated[ClinicContext, Depends(clinic_context)]
+LoggedIn = Annotated[Principal, Depends(page_principal)]
+SOCKET_PATH = "/ws/me/session"
+CHECKIN_PATH = "/me/sessions/{id}/checkin"
+CAMERA_HINT = (
+    "optional; the video stays on this device: only the body's key points are sent, "
+    "to check your form"
+)
+
+
+@router.get("/me/session", response_class=HTMLResponse)
+def session_page(request: Request, context: Context, principal: LoggedIn) -> Response:
+    require_role(principal.account, Role.PATIENT)
+    prescription = context.player.prescription(principal.account)
+    values: dict[str, Any] = {"prescription": prescription}
+    if prescription is not None:
+        protocol = prescription.protocol
+        values.update(
+            protocol=protocol,
+            settings={"voice": True, "sound": True, "camera_index": 0},
+            figure=FIGURES.get(protocol.position.value, "kneeling"),
+            side=protocol.sides[0].value,
+            speed=context.player_speed,
+            pain_values=range(PAIN_MIN, PAIN_MAX + 1),
+            first_get_ready_s=protocol.first_get_ready_s or protocol.get_ready_s,
+            socket_url=SOCKET_PATH,
+            checkin_url=CHECKIN_PATH,
+            server_pose="off",
+            protocols=None,
+            settings_href="",
+            camera_hint=CAMERA_HINT,
+            player_links=[("/me", "Back to my plan")],
+            demo_note=(
+                f"Demo server: sessions run {context.player_speed:g}× faster."
+                if context.player_speed != 1.0
+                else ""
+            ),
+        )
+    return render(
+        request,
+        "session.html",
+        principal,
+        clinic=context.staff.clinic(principal),
+        **values,
+    )
+
+
+@router.post("/me/sessions/{session_id}/checkin")
+async def check_in(
+    session_id: str, request: Request, context: Context, principal: LoggedIn
+) -> Response:
+    """Pain after the session and a note (JSON, with the page's X-CSRF-Token)."""
+    await check_csrf(request, principal)
+    require_role(principal.account, Role.PATIENT)
+    try:
+        body = CheckInBody.model_validate_json(await request.body())
+    except ValueError as exc:
+        return JSONResponse({"detail": str(exc).splitlines()[0]}, status_code=422)
+    what = CheckIn(body.pain_before, body.pain_after, body.note)
+    saved = await asyncio.to_thread(
+        context.player.check_in, principal.account, session_id, what, context.now()
+    )
+    return JSONResponse({"ok": True, "saved": saved})
+
+
+@router.websocket(SOCKET_PATH)
+async def session_socket(websocket: WebSocket) -> None:
+    context = clinic_context(websocket)
+    cookie = websocket.cookies.get(SESSION_COOKIE, "")
+    principal = await asyncio.to_thread(context.accounts.from_session_cookie, cookie, context.now())
+    if principal is None or principal.account.role is not Role.PATIENT:
+        # Closing before accepting answers the handshake with 403: no session for staff,
+        # nor for a browser without a patient's login.
+        await websocket.close(CLOSE_POLICY)
+        return
+    patient = principal.account
+    live = PatientLiveContext(
+        player=context.player,
+        patient=patient,
+        clock=context.clock,
+        live=context.players.for_patient(patient.id),
+        speed=context.player_speed,
+    )
+    await serve_connection(websocket, live)
