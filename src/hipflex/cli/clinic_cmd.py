@@ -219,9 +219,7 @@ def serve(
     try:
         import uvicorn
 
-        from hipflex.clinic.app import create_clinic_app
         from hipflex.storage.clinic.database import check_ready
-        from hipflex.storage.clinic.store import ClinicStore
     except ImportError as exc:
         engine.dispose()
         raise _missing_extra(exc) from None
@@ -233,20 +231,17 @@ def serve(
         raise
     app: Any
     if processes == 1:
+        from hipflex.clinic.app import create_clinic_app
+        from hipflex.storage.clinic.store import ClinicStore
+
         app = create_clinic_app(ClinicStore(engine), url, demo_speed=demo_speed)
     else:
-        # Each worker process builds its own app (engine, pool, caches) from these.
-        from hipflex.clinic.app import (
-            ENV_WORKER_DATABASE_URL,
-            ENV_WORKER_DEMO_SPEED,
-            ENV_WORKER_PUBLIC_URL,
-        )
+        # Each worker process builds its own app (engine, pool, caches); this one only
+        # supervises them, without the app loaded.
+        from hipflex.clinic.workers import hand_over
 
         engine.dispose()
-        os.environ[ENV_WORKER_DATABASE_URL] = engine.url.render_as_string(hide_password=False)
-        os.environ[ENV_WORKER_PUBLIC_URL] = url
-        os.environ[ENV_WORKER_DEMO_SPEED] = repr(demo_speed)
-        app = "hipflex.clinic.app:create_clinic_app_from_environment"
+        app = hand_over(engine.url.render_as_string(hide_password=False), url, demo_speed)
     plural = "es" if processes > 1 else ""
     typer.echo(
         f"hipflex clinic listening on http://{host}:{port}/ for {url}, {processes} process{plural}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -93,27 +92,6 @@ def create_clinic_app(
     app.include_router(pages_router)
     _add_error_handlers(app)
     return app
-
-
-# Set by ``hipflex clinic serve --workers N`` for its worker processes (not for people).
-ENV_WORKER_DATABASE_URL = "HIPFLEX_CLINIC_WORKER_DATABASE_URL"
-ENV_WORKER_PUBLIC_URL = "HIPFLEX_CLINIC_WORKER_PUBLIC_URL"
-ENV_WORKER_DEMO_SPEED = "HIPFLEX_CLINIC_WORKER_DEMO_SPEED"
-
-
-def create_clinic_app_from_environment() -> FastAPI:
-    """The app of one worker process of ``serve --workers N`` (uvicorn calls this factory in
-    each process): the checked database and public URL come from the environment ``serve``
-    set. Everything that must hold across processes lives in the database (sessions,
-    lock-outs, invites, the data versions the dashboard cache is keyed on)."""
-    from hipflex.storage.clinic.database import create_clinic_engine
-
-    engine = create_clinic_engine(os.environ[ENV_WORKER_DATABASE_URL])
-    return create_clinic_app(
-        ClinicStore(engine),
-        os.environ[ENV_WORKER_PUBLIC_URL],
-        demo_speed=float(os.environ.get(ENV_WORKER_DEMO_SPEED, "1.0")),
-    )
 
 
 def _is_api(request: Request) -> bool:
