@@ -188,6 +188,17 @@ def test_only_the_clinic_client_speaks_http_and_nothing_below_the_edges_drives_t
     assert _violations(_select(STORAGE), ("hipflex.sync",)) == []
 
 
+def test_only_the_queue_adapter_imports_procrastinate() -> None:
+    """jobs/procrastinate_queue.py is the one adapter of the job queue; the use cases see the
+    queue through its port (jobs/queue.py) only, so another engine could replace it."""
+    importers = sorted(
+        m.name for m in MODULES if any(_in(i, ("procrastinate",)) for i in m.imports())
+    )
+    assert importers == ["hipflex.jobs.procrastinate_queue"]
+    adapters = ("hipflex.jobs.procrastinate_queue", "hipflex.jobs.workers", "hipflex.jobs.analyzer")
+    assert _violations(_select(("hipflex.services", "hipflex.domain")), adapters) == []
+
+
 def test_only_storage_imports_the_database_libraries() -> None:
     importers = sorted(
         {m.name for m in MODULES if any(_in(i, DATABASE) for i in m.imports())}

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.pg import PostgresServer
 
 from hipflex.clinic.app import create_clinic_app
 from hipflex.domain.clock import FakeClock
+from hipflex.services.clinic.video_files import VideoSettings
 from hipflex.storage.clinic.database import create_clinic_engine, migrate
 from hipflex.storage.clinic.store import ClinicStore
 
@@ -78,8 +80,19 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="module")
-def app(clinic_engine: Engine, clock: FakeClock) -> FastAPI:
-    return create_clinic_app(ClinicStore(clinic_engine), PUBLIC_URL, clock=clock)
+def video_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clinic's data dir (uploaded and annotated videos) for this test module."""
+    return tmp_path_factory.mktemp("clinic-data")
+
+
+@pytest.fixture(scope="module")
+def app(clinic_engine: Engine, clock: FakeClock, video_data_dir: Path) -> FastAPI:
+    return create_clinic_app(
+        ClinicStore(clinic_engine),
+        PUBLIC_URL,
+        clock=clock,
+        video_settings=VideoSettings(video_data_dir),
+    )
 
 
 def new_client(app: FastAPI) -> TestClient:
@@ -220,3 +233,20 @@ def session_body(
         "note": "felt fine",
         "holds": holds,
     }
+
+
+def tiny_video() -> bytes:
+    """A real (if dull) one-second video, made here: an upload the routes accept."""
+    import tempfile
+    from pathlib import Path
+
+    import cv2
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "walk.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10, (64, 48))
+        for i in range(10):
+            writer.write(np.full((48, 64, 3), 40 + 10 * i, dtype=np.uint8))
+        writer.release()
+        return path.read_bytes()

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.routing import Route
-from tests.clinic.conftest import T0, ClinicWorld, Person, new_client, session_body
+from tests.clinic.conftest import T0, ClinicWorld, Person, new_client, session_body, tiny_video
 
 ADMINS = frozenset({"admin_a", "admin_b"})
 CLINICIANS = frozenset({"clinician_a", "clinician_a2", "clinician_b"})
@@ -99,6 +99,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/device/unlink"): Rule(PATIENTS, destructive=True),
     ("POST", "/api/v1/device/sessions"): Rule(PATIENTS),
     ("POST", "/api/v1/device/checkins"): Rule(PATIENTS),
+    # Patients' videos (tests/clinic/test_videos.py tests the flows).
+    ("GET", "/patients/{patient_id}/videos"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("POST", "/patients/{patient_id}/videos"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/patients/{patient_id}/videos/list"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/patients/{patient_id}/videos/status"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/videos/{video_id}"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/videos/{video_id}/status"): Rule(frozenset({"clinician_a", "patient_a"})),
+    ("GET", "/videos/{video_id}/annotated.mp4"): Rule(frozenset({"clinician_a", "patient_a"})),
 }
 
 
@@ -162,7 +170,14 @@ def scene(world_factory: Callable[[str], ClinicWorld]) -> Scene:
     token_id = device.text.split("/account/devices/")[1].split("/")[0]
     account = a.patient.client.get("/account").text
     session_id = account.split("/account/sessions/")[1].split("/")[0]
+    video = a.clinician.client.post(
+        f"/patients/{a.patient.id}/videos",
+        data={"csrf_token": a.clinician.csrf},
+        files={"video": ("walk.mp4", tiny_video(), "video/mp4")},
+    )
+    assert video.status_code == 303, video.text
     params = {
+        "video_id": video.headers["location"].rsplit("/", 1)[1],
         "patient_id": a.patient.id,
         "token": "not-a-real-invite-token",
         "session_id": session_id,

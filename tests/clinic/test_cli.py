@@ -221,3 +221,25 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_worker_processes_get_every_serve_setting(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> None:
+    """What ``serve`` hands its worker processes arrives whole: database, public URL, demo
+    speed and the video settings."""
+    from hipflex.clinic import workers
+    from hipflex.services.clinic.video_files import VideoSettings
+
+    for name in (workers.ENV_DATABASE_URL, workers.ENV_PUBLIC_URL, workers.ENV_DEMO_SPEED,
+                 workers.ENV_VIDEOS):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    videos = VideoSettings(tmp_path, keep_videos=True, max_bytes=5_000_000, max_duration_s=90)
+    factory = workers.hand_over(database_url, "https://clinic.example.org", 4.0, videos)
+    assert factory == "hipflex.clinic.workers:create_app_from_environment"
+    app = workers.create_app_from_environment()
+    context = app.state.clinic
+    assert context.public_url == "https://clinic.example.org"
+    assert context.video_settings == videos
+    assert context.player_speed == 4.0
+    context.store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -48,8 +49,10 @@ PublicUrl = Annotated[
 
 def register(app: typer.Typer) -> None:
     from hipflex.cli.clinic_link_cmd import add_link_commands
+    from hipflex.cli.clinic_worker import worker
 
     add_link_commands(clinic_app)  # the home side: link, status, sync, unlink
+    clinic_app.command("worker")(worker)
     app.add_typer(clinic_app, name="clinic")
 
 
@@ -79,6 +82,20 @@ def _public_url(value: str | None, port: int = DEFAULT_PORT) -> str:
             f"--public-url must be an http(s) address like https://clinic.example.org, not {url!r}"
         ) from None
     return url
+
+
+def clinic_data_dir(explicit: Path | None) -> Path:
+    """Where the clinic keeps uploaded and annotated videos: ``--data-dir``, else
+    ``$HIPFLEX_CLINIC_DATA_DIR``, else ``clinic/`` in hipflex's data dir. Never served as is."""
+    from hipflex.settings import resolve_data_dir
+
+    if explicit is not None:
+        path = explicit.expanduser().absolute()
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+    path = resolve_data_dir() / "clinic"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
 
 
 def _local_zone_name() -> str:
@@ -202,6 +219,24 @@ def serve(
             "test server only: its sessions count like real ones; see docs/clinic.md).",
         ),
     ] = 1.0,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="HIPFLEX_CLINIC_DATA_DIR",
+            help="Where uploaded and annotated videos are kept (not served as is).",
+            show_envvar=False,
+        ),
+    ] = None,
+    keep_videos: Annotated[
+        bool, typer.Option("--keep-videos", help="Keep uploads after analysis (default: delete).")
+    ] = False,
+    max_upload_mb: Annotated[
+        int, typer.Option(min=1, max=4000, help="Largest video upload, in MB.")
+    ] = 200,
+    max_video_minutes: Annotated[
+        float, typer.Option(min=0.1, max=120, help="Longest video upload, in minutes.")
+    ] = 10.0,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -229,19 +264,29 @@ def serve(
     except HipflexError:
         engine.dispose()
         raise
+    from hipflex.services.clinic.video_files import VideoSettings
+
+    videos = VideoSettings(
+        clinic_data_dir(data_dir),
+        keep_videos=keep_videos,
+        max_bytes=max_upload_mb * 1_000_000,
+        max_duration_s=max_video_minutes * 60,
+    )
     app: Any
     if processes == 1:
         from hipflex.clinic.app import create_clinic_app
         from hipflex.storage.clinic.store import ClinicStore
 
-        app = create_clinic_app(ClinicStore(engine), url, demo_speed=demo_speed)
+        app = create_clinic_app(
+            ClinicStore(engine), url, video_settings=videos, demo_speed=demo_speed
+        )
     else:
         # Each worker process builds its own app (engine, pool, caches); this one only
         # supervises them, without the app loaded.
         from hipflex.clinic.workers import hand_over
 
         engine.dispose()
-        app = hand_over(engine.url.render_as_string(hide_password=False), url, demo_speed)
+        app = hand_over(engine.url.render_as_string(hide_password=False), url, demo_speed, videos)
     plural = "es" if processes > 1 else ""
     typer.echo(
         f"hipflex clinic listening on http://{host}:{port}/ for {url}, {processes} process{plural}"

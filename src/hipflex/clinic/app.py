@@ -24,10 +24,13 @@ from hipflex.clinic.routes.device import device_router, link_router, pages_route
 from hipflex.clinic.routes.patient_pages import router as patient_router
 from hipflex.clinic.routes.player import router as player_router
 from hipflex.clinic.routes.staff_pages import router as staff_router
+from hipflex.clinic.routes.videos import FORM_OVERHEAD_BYTES, VIDEO_UPLOAD_PATH
+from hipflex.clinic.routes.videos import router as videos_router
 from hipflex.clinic.security import ClinicSecurityMiddleware
 from hipflex.clinic.templating import render
 from hipflex.domain.clock import Clock, SystemClock
 from hipflex.services.clinic.errors import ClinicError, InvalidInput, RateLimited
+from hipflex.services.clinic.video_files import VideoSettings
 from hipflex.storage.clinic.database import DatabaseUnavailable
 from hipflex.storage.clinic.store import ClinicStore
 from hipflex.web.app import STATIC_DIR as HOME_STATIC_DIR
@@ -44,18 +47,20 @@ def create_clinic_app(
     *,
     clock: Clock | None = None,
     demo_speed: float = 1.0,
+    video_settings: VideoSettings | None = None,
 ) -> FastAPI:
     """The clinic web app over ``store`` (a migrated clinic database; closed at shutdown).
 
     ``public_url`` is the address people use (``https://clinic.example.org``): only requests
     for its host are served, state changes must come from its origin, and invite links use
-    it. ``clock`` replaces the wall clock (tests). ``demo_speed`` > 1 runs the patients'
-    session player that many times faster (demos and tests; never on a real clinic).
+    it. ``clock`` replaces the wall clock (tests). ``video_settings`` (the data dir) turns on
+    video uploads (docs/clinic-videos.md). ``demo_speed`` > 1 runs the patients' session player
+    that many times faster (demos and tests; never on a real clinic).
     """
     if demo_speed <= 0:
         raise ValueError("demo_speed must be positive")
     context = ClinicContext.build(
-        store, clock or SystemClock(), public_url, player_speed=demo_speed
+        store, clock or SystemClock(), public_url, video_settings, player_speed=demo_speed
     )
 
     @asynccontextmanager
@@ -78,7 +83,12 @@ def create_clinic_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.clinic = context
-    app.add_middleware(ClinicSecurityMiddleware, public_url=public_url)
+    app.add_middleware(
+        ClinicSecurityMiddleware,
+        public_url=public_url,
+        upload_path=VIDEO_UPLOAD_PATH if video_settings else None,
+        max_upload_bytes=video_settings.max_bytes + FORM_OVERHEAD_BYTES if video_settings else 0,
+    )
     app.mount("/static/clinic", StaticFiles(directory=CLINIC_STATIC_DIR), name="clinic-static")
     app.mount("/static", StaticFiles(directory=HOME_STATIC_DIR), name="static")
     app.include_router(account_router)
@@ -90,6 +100,7 @@ def create_clinic_app(
     app.include_router(link_router)
     app.include_router(device_router)
     app.include_router(pages_router)
+    app.include_router(videos_router)
     _add_error_handlers(app)
     return app
 

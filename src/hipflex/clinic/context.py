@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
@@ -17,6 +19,8 @@ from hipflex.services.clinic.patient_data import PatientData
 from hipflex.services.clinic.player import Player
 from hipflex.services.clinic.prescriptions import Prescriptions
 from hipflex.services.clinic.staff import Staff
+from hipflex.services.clinic.video_files import VideoSettings
+from hipflex.services.clinic.videos import Videos
 from hipflex.storage.clinic.store import ClinicStore
 
 
@@ -34,6 +38,9 @@ class ClinicContext:
     patient_data: PatientData
     dashboard: Dashboard
     fhir: FhirExport
+    videos: Videos
+    video_settings: VideoSettings | None  # None: no data dir, no uploads
+    probe_video: Callable[[Path], float]  # a video's duration in seconds, or UnusableVideo
     player: Player
     # > 1: patients' sessions run that many times faster (a demo or test server only).
     player_speed: float = 1.0
@@ -41,8 +48,18 @@ class ClinicContext:
 
     @classmethod
     def build(
-        cls, store: ClinicStore, clock: Clock, public_url: str, *, player_speed: float = 1.0
+        cls,
+        store: ClinicStore,
+        clock: Clock,
+        public_url: str,
+        video_settings: VideoSettings | None = None,
+        *,
+        player_speed: float = 1.0,
     ) -> ClinicContext:
+        from hipflex.jobs.analyzer import probe_uploaded_video
+        from hipflex.jobs.procrastinate_queue import ProcrastinateQueue
+        from hipflex.storage.clinic.video_repo import VideoStore
+
         return cls(
             store=store,
             clock=clock,
@@ -54,6 +71,9 @@ class ClinicContext:
             patient_data=PatientData(store),
             dashboard=Dashboard(store),
             fhir=FhirExport(store),
+            videos=Videos(VideoStore(store), ProcrastinateQueue()),
+            video_settings=video_settings,
+            probe_video=probe_uploaded_video,
             player=Player(store),
             player_speed=player_speed,
         )

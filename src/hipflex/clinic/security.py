@@ -8,6 +8,7 @@ bodies from the internet (a size cap).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -48,8 +49,19 @@ def public_origin(public_url: str) -> tuple[str, str]:
 class ClinicSecurityMiddleware:
     """Refuses foreign hosts, cross-origin state changes and oversized bodies; adds headers."""
 
-    def __init__(self, app: ASGIApp, public_url: str, max_body_bytes: int = MAX_BODY_BYTES):
+    def __init__(
+        self,
+        app: ASGIApp,
+        public_url: str,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        upload_path: re.Pattern[str] | None = None,
+        max_upload_bytes: int = 0,
+    ):
         self.app = app
+        # Video uploads (docs/clinic-videos.md): a larger limit, declared up front (the server
+        # reads no more than Content-Length), streamed to the route instead of held in memory.
+        self.upload_path = upload_path
+        self.max_upload_bytes = max_upload_bytes
         self.origin, host = public_origin(public_url)
         self.allowed_hosts = frozenset({host})
         self.https = self.origin.startswith("https://")
@@ -72,16 +84,27 @@ class ClinicSecurityMiddleware:
                 await _refuse(scope, receive, send, 403, "cross-origin request refused")
                 return
             declared = headers.get("content-length")
-            if declared is not None and (
+            if self.upload_path is not None and self.upload_path.fullmatch(scope["path"]):
+                if declared is None or not declared.isdigit():
+                    await _refuse(scope, receive, send, 411, "send the upload's size")
+                    return
+                if int(declared) > self.max_upload_bytes:
+                    limit_mb = self.max_upload_bytes / 1e6
+                    await _refuse(
+                        scope, receive, send, 413, f"the upload is larger than {limit_mb:.0f} MB"
+                    )
+                    return
+            elif declared is not None and (
                 not declared.isdigit() or int(declared) > self.max_body_bytes
             ):
                 await _refuse(scope, receive, send, 413, self._too_large())
                 return
-            body = await _read_body(receive, self.max_body_bytes)
-            if body is None:
-                await _refuse(scope, receive, send, 413, self._too_large())
-                return
-            receive = _replay(body, receive)
+            else:
+                body = await _read_body(receive, self.max_body_bytes)
+                if body is None:
+                    await _refuse(scope, receive, send, 413, self._too_large())
+                    return
+                receive = _replay(body, receive)
 
         policy = (
             PLAYER_CONTENT_SECURITY_POLICY

@@ -10,7 +10,7 @@ to read that session again. Every server process compares the version with the o
 figures were computed from (services/clinic/dashboard.py).
 
 Revision ID: c0005
-Revises: c0003
+Revises: c0004
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0005"
-down_revision: str | None = "c0003"
+down_revision: str | None = "c0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,231 @@
+"""The analysis job on the real PostgreSQL, with a stand-in analyzer (the real one runs in
+test_videos.py): one result per video whatever happens, reasons for videos that cannot be
+analysed, retries, files removed or kept, and the per-second table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from tests.clinic.conftest import ClinicWorld, Person, build_world, tiny_video
+
+from hipflex.domain.clinic_videos import VideoStatus
+from hipflex.domain.clock import FakeClock
+from hipflex.jobs.queue import AnalysisJob, Attempt
+from hipflex.services.clinic.video_analysis import (
+    AnalysisOutput,
+    UnusableVideo,
+    VideoAnalysis,
+    per_second,
+)
+from hipflex.services.clinic.video_files import VideoFiles
+from hipflex.services.clinic.videos import ANALYZER_VERSION
+from hipflex.storage.clinic.store import ClinicStore
+from hipflex.storage.clinic.video_repo import VideoStore
+
+TIMELINE = {
+    "t_s": [0.0, 0.5, 1.0, 1.5, 2.0],
+    "status": ["no_person", "good", "good", "leaning_forward", "good"],
+    "side": [None, "left", "left", "left", None],
+    "hip_extension_deg": [None, 10.0, 14.0, 12.0, None],
+}
+
+
+class StandInAnalyzer:
+    """Writes an annotated file and returns fixed figures; counts its calls."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.calls = 0
+        self.error = error
+
+    def __call__(self, video: Path, out_dir: Path, progress: Any) -> AnalysisOutput:
+        self.calls += 1
+        assert video.exists()
+        progress(50, 100)
+        if self.error is not None:
+            raise self.error
+        annotated = out_dir / "x.annotated.mp4"
+        annotated.write_bytes(b"annotated")
+        summary = {
+            "good_form_s": 1.5,
+            "in_position": 2.0,
+            "time_by_side_s": {"left": {"in_position_s": 2.0, "good_form_s": 1.5}},
+            "max_hip_extension_deg": 14.0,
+            "median_hip_extension_good_form_deg": 12.0,
+            "kneeling_side": "left",
+            "warnings": [],
+        }
+        return AnalysisOutput(5, 2.5, summary, TIMELINE, annotated)
+
+
+def upload(person: Person, patient_id: str, content: bytes) -> str:
+    response = person.client.post(
+        f"/patients/{patient_id}/videos",
+        data={"csrf_token": person.csrf},
+        files={"video": ("clip.mp4", content, "video/mp4")},
+    )
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"].rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def world(app: FastAPI) -> ClinicWorld:
+    return build_world(app, "job")
+
+
+def sha_of(engine: Engine, upload_id: str) -> str:
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                text("SELECT sha256 FROM video_uploads WHERE id = :id"), {"id": upload_id}
+            ).scalar()
+        )
+
+
+def count(engine: Engine, sql: str, **params: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(sql), params).scalar() or 0)
+
+
+def analysis(
+    engine: Engine, data_dir: Path, analyzer: StandInAnalyzer, *, keep: bool = False
+) -> VideoAnalysis:
+    store = VideoStore(ClinicStore(engine))
+    return VideoAnalysis(store, VideoFiles(data_dir), analyzer, FakeClock(), keep_videos=keep)
+
+
+def state(person: Person, upload_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(person.client.get(f"/videos/{upload_id}/status").text)
+    return body
+
+
+def make_video(seed: int) -> bytes:
+    """A real video; ``seed`` makes its bytes (and so its SHA-256) differ."""
+    return tiny_video() + bytes([seed])  # trailing bytes: the container still decodes
+
+
+def test_a_job_run_twice_stores_one_result_and_analyses_once(
+    world: ClinicWorld, app: FastAPI, clinic_engine: Engine, video_data_dir: Path
+) -> None:
+    content = make_video(1)
+    mine = upload(world.patient, world.patient.id, content)
+    theirs = upload(world.other_clinician, world.other_patient.id, content)  # same bytes
+    sha = sha_of(clinic_engine, mine)
+    jobs = "SELECT count(*) FROM procrastinate_jobs WHERE args->>'sha256' = :sha"
+    assert count(clinic_engine, jobs, sha=sha) == 1  # the queueing lock: one job for both
+    analyzer = StandInAnalyzer()
+    job = AnalysisJob(sha, ANALYZER_VERSION)
+    runner = analysis(clinic_engine, video_data_dir, analyzer)
+    assert runner.run(job, Attempt(1, False)) is VideoStatus.DONE
+    assert runner.run(job, Attempt(1, False)) is VideoStatus.DONE  # a duplicate delivery
+    assert analyzer.calls == 1
+    assert (
+        count(clinic_engine, "SELECT count(*) FROM video_results WHERE sha256 = :sha", sha=sha) == 1
+    )
+    for person, upload_id in ((world.patient, mine), (world.other_clinician, theirs)):
+        result = state(person, upload_id)["result"]
+        assert result["good_form_s_by_side"] == {"left": 1.5}
+        assert result["per_second"][1] == {
+            "t_s": 1, "status": "good", "side": "left", "hip_extension_deg": 13.0,
+        }  # fmt: skip
+    files = VideoFiles(video_data_dir)
+    assert list(files.uploads.iterdir()) == []  # removed once analysed
+    assert (files.results / files.result_name(sha, ANALYZER_VERSION)).read_bytes() == b"annotated"
+    assert list(files.work.iterdir()) == []
+    # Uploaded again after the analysis: done at once, no job, no file kept.
+    again = upload(world.clinician, world.patient.id, content)
+    assert again == mine  # the same patient's same bytes: the same upload
+    # Another clinic's patient with bytes analysed before: done at once, no job, no file.
+    stranger = build_world(app, "job2").patient
+    late = upload(stranger, stranger.id, content)
+    assert state(stranger, late)["status"] == "done"
+    assert count(clinic_engine, jobs, sha=sha) == 1
+    assert list(files.uploads.iterdir()) == []
+
+
+def test_a_video_without_a_person_fails_with_the_reason(
+    world: ClinicWorld, clinic_engine: Engine, video_data_dir: Path
+) -> None:
+    upload_id = upload(world.patient, world.patient.id, make_video(2))
+    job = AnalysisJob(sha_of(clinic_engine, upload_id), ANALYZER_VERSION)
+    analyzer = StandInAnalyzer(UnusableVideo("no person found in the video"))
+    assert analysis(clinic_engine, video_data_dir, analyzer).run(job, Attempt(1, False)) is (
+        VideoStatus.FAILED
+    )
+    body = state(world.patient, upload_id)
+    assert (body["status"], body["error"], body["result"]) == (
+        "failed",
+        "no person found in the video",
+        None,
+    )
+    assert list(VideoFiles(video_data_dir).uploads.iterdir()) == []
+    page = world.patient.client.get(f"/videos/{upload_id}")
+    assert "Could not analyse this video: no person found" in page.text
+
+
+def test_an_error_is_retried_and_reported_after_the_last_try(
+    world: ClinicWorld, clinic_engine: Engine, video_data_dir: Path
+) -> None:
+    upload_id = upload(world.patient, world.patient.id, make_video(3))
+    job = AnalysisJob(sha_of(clinic_engine, upload_id), ANALYZER_VERSION)
+    broken = analysis(clinic_engine, video_data_dir, StandInAnalyzer(OSError("disk full")))
+    with pytest.raises(OSError):
+        broken.run(job, Attempt(1, False))
+    assert state(world.patient, upload_id)["status"] == "analysing"  # the queue retries it
+    assert state(world.patient, upload_id)["progress_pct"] == 50
+    with pytest.raises(OSError):
+        broken.run(job, Attempt(3, True))
+    body = state(world.patient, upload_id)
+    assert body["status"] == "failed" and "the analysis failed (OSError)" in body["error"]
+    assert (
+        count(clinic_engine, "SELECT count(*) FROM video_results WHERE sha256 = :s", s=job.sha256)
+        == 0
+    )
+
+
+def test_the_clinic_may_keep_the_uploaded_videos(
+    world: ClinicWorld, clinic_engine: Engine, video_data_dir: Path
+) -> None:
+    upload_id = upload(world.patient, world.patient.id, make_video(4))
+    job = AnalysisJob(sha_of(clinic_engine, upload_id), ANALYZER_VERSION)
+    keeper = analysis(clinic_engine, video_data_dir, StandInAnalyzer(), keep=True)
+    assert keeper.run(job, Attempt(1, False)) is VideoStatus.DONE
+    kept = "SELECT stored_name FROM video_uploads WHERE id = :id"
+    with clinic_engine.connect() as connection:
+        name = connection.execute(text(kept), {"id": upload_id}).scalar()
+    assert name and (VideoFiles(video_data_dir).uploads / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("timeline", "expected"),
+    [
+        pytest.param(
+            {"t_s": [], "status": [], "side": [], "hip_extension_deg": []}, [], id="empty"
+        ),
+        pytest.param(
+            TIMELINE,
+            [(0, "no_person", "left", 10.0), (1, "good", "left", 13.0), (2, "good", None, None)],
+            id="three-seconds",
+        ),
+        pytest.param(
+            {
+                "t_s": [0.1, 0.2, 0.3],
+                "status": ["good", "arching_back", "arching_back"],
+                "side": ["right", "right", None],
+                "hip_extension_deg": [5.0, None, 7.0],
+            },
+            [(0, "arching_back", "right", 6.0)],
+            id="most-seen-status",
+        ),
+    ],
+)
+def test_per_second_takes_what_each_second_showed_most(
+    timeline: dict[str, list[Any]], expected: list[tuple[int, str, str | None, float | None]]
+) -> None:
+    got = [(s.t_s, s.status, s.side, s.hip_extension_deg) for s in per_second(timeline)]
+    assert got == expected
