@@ -1,22 +1,20 @@
 """Analyse a photo or a video file: annotated copy, JSON summary and an HTML report.
 
-Videos are analysed in two passes: pose estimation in chunks on a process pool (both
-cores), then, in time order, smoothing + the form tracker + annotation + H.264 encoding.
-Time is always the frame index over the frame rate.
+Videos: pose estimation on threads, chunk by chunk (:mod:`hipflex.vision.video_poses`), and,
+as the poses arrive in time order, smoothing + the form tracker + annotation + H.264 encoding
+in the calling thread. Time is always the frame index over the frame rate.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import multiprocessing
-import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hipflex.domain.form_thresholds import FormThresholds
 from hipflex.domain.protocol import Side
@@ -30,17 +28,20 @@ from hipflex.vision.mediapipe_source import (
     VIDEO_SUFFIXES,
     PoseEstimator,
     check_readable,
-    iter_video_images,
+    iter_video_grabs,
     probe_video,
     read_image,
-    silence_native_stderr,
 )
 from hipflex.vision.person_search import ATTEMPTS, PersonSearch
-from hipflex.vision.pose import Pose
+from hipflex.vision.pose import ImageArray
 from hipflex.vision.tracker import FormState, FormTracker
+from hipflex.vision.video_poses import iter_estimated_frames
 
-# Frames per pool task: long enough to amortise seeking, short enough for a live progress bar.
-CHUNK_FRAMES = 150
+if TYPE_CHECKING:
+    from hipflex.vision.video_io import H264Writer
+
+# The progress callback is called every this many frames.
+PROGRESS_EVERY_FRAMES = 25
 ONE_PERSON_NOTE = (
     "photos: the largest, most central person is followed; videos: the person MediaPipe "
     "tracks (the most confident detection)"
@@ -212,52 +213,6 @@ def analyze_image(
 
 # --- video -------------------------------------------------------------------------------
 
-_WORKER_ESTIMATOR: PoseEstimator | None = None
-
-
-def _estimate_chunk(task: tuple[str, float, int, int]) -> list[Pose | None]:
-    """Pool task: poses of frames [start, stop) of a video (tracking mode)."""
-    global _WORKER_ESTIMATOR
-    path, fps, start, stop = task
-    if _WORKER_ESTIMATOR is None:
-        if multiprocessing.parent_process() is not None:
-            silence_native_stderr()  # a pool worker: see silence_native_stderr
-        _WORKER_ESTIMATOR = PoseEstimator(static_images=False)
-    poses: list[Pose | None] = []
-    for _, timestamp_s, image in iter_video_images(Path(path), fps, start, stop):
-        poses.append(_WORKER_ESTIMATOR.estimate(image, timestamp_s))
-    return poses
-
-
-def iter_video_pose_chunks(
-    path: Path, fps: float, frame_count: int, *, workers: int | None = None
-) -> Iterator[list[Pose | None]]:
-    """Poses of every frame, chunk by chunk in time order, estimated on ``workers`` processes
-    (default: up to 2 cores) while the caller consumes earlier chunks."""
-    workers = workers or max(1, min(2, os.cpu_count() or 1))
-    tasks = [
-        (str(path), fps, start, min(start + CHUNK_FRAMES, frame_count))
-        for start in range(0, frame_count, CHUNK_FRAMES)
-    ]
-    if workers == 1 or len(tasks) == 1:
-        for task in tasks:
-            yield _estimate_chunk(task)
-        return
-    # spawn, not fork: a forked copy of a process that already ran MediaPipe crashes.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_estimate_chunk, tasks)
-
-
-def estimate_video_poses(
-    path: Path, fps: float, frame_count: int, *, workers: int | None = None
-) -> list[Pose | None]:
-    """Poses of every frame of a video (see :func:`iter_video_pose_chunks`)."""
-    poses: list[Pose | None] = []
-    for chunk in iter_video_pose_chunks(path, fps, frame_count, workers=workers):
-        poses.extend(chunk)
-    return poses
-
 
 def analyze_video(
     path: Path,
@@ -266,10 +221,13 @@ def analyze_video(
     *,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    chunk_frames: int | None = None,
 ) -> AnalysisResult:
-    """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes."""
-    import cv2
+    """Analyse a video file. ``progress(done_frames, total_frames)`` is called as it goes.
 
+    Poses come from :func:`~hipflex.vision.video_poses.iter_estimated_frames` (``workers``
+    threads, chunks of ``chunk_frames``) with most frames already at output size; this
+    thread tracks, annotates and feeds the encoder (its own process) as they arrive."""
     from hipflex.vision.video_io import H264Writer
 
     th = thresholds or FormThresholds()
@@ -283,44 +241,33 @@ def analyze_video(
     side_votes: dict[str, float] = {}
     person_frames = 0
     frames = 0
-    decoded = iter_video_images(path, info.fps)
     with H264Writer(annotated_path, info.width_px, info.height_px, info.fps) as writer:
-        # Track, annotate and encode each chunk while the pool works on the next ones.
-        for chunk in iter_video_pose_chunks(path, info.fps, info.frame_count, workers=workers):
-            for pose in chunk:
-                item = next(decoded, None)
-                if item is None:
+        estimated = iter_estimated_frames(
+            path,
+            info.fps,
+            info.frame_count,
+            workers=workers,
+            chunk_frames=chunk_frames,
+            handover_size=writer.size,
+        )
+        # This thread reads the video too, converting only the frames not handed over.
+        grabs = iter_video_grabs(path, info.frame_count)
+        with closing(estimated), closing(grabs):  # an error here stops the pose threads
+            for index, (frame, retrieve) in enumerate(zip(estimated, grabs, strict=False)):
+                image: Any = frame.image
+                if image is None and (image := retrieve()) is None:
                     break
-                _, timestamp_s, frame_image = item
-                image: Any = frame_image
-                state = tracker.update(pose, timestamp_s)
+                timestamp_s = index / info.fps
+                state = tracker.update(frame.pose, timestamp_s)
                 recorder.add(state)
                 frames += 1
-                person_frames += pose is not None
+                person_frames += frame.pose is not None
                 _record(timeline, side_votes, state, info.fps, th)
-                # Annotate at output size: drawing and encoding 4K frames would be wasted.
-                out_w, out_h = writer.size
-                drawn_pose = state.pose
-                if (image.shape[1], image.shape[0]) != (out_w, out_h):
-                    factor = out_w / image.shape[1]
-                    image = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA)
-                    drawn_pose = None if drawn_pose is None else drawn_pose.scaled(factor)
-                writer.write(
-                    draw_annotations(
-                        image,
-                        drawn_pose,
-                        state.status,
-                        state.measurement,
-                        good_form_s=state.counted_good_s,
-                        in_place=True,
-                        message=state.message,
-                        kneeling_side=reported_side(state.measurement, th)
-                        if state.in_position
-                        else None,
-                    )
-                )
-            if progress is not None:
-                progress(frames, info.frame_count)
+                _write_annotated(writer, image, state, th)
+                if progress is not None and frames % PROGRESS_EVERY_FRAMES == 0:
+                    progress(frames, info.frame_count)
+    if progress is not None:
+        progress(frames, info.frame_count)
     if frames == 0:
         raise MediaError(f"{path}: the video holds no readable frames")
     if person_frames == 0:
@@ -366,6 +313,33 @@ def analyze_video(
     )
     _write_outputs(analysis, out_dir, path, annotated_path)
     return analysis
+
+
+def _write_annotated(
+    writer: H264Writer, image: ImageArray, state: FormState, th: FormThresholds
+) -> None:
+    """Draw the state on ``image`` (any size: scaled to the output first) and encode it."""
+    from hipflex.vision.video_io import resize_to
+
+    out_w, out_h = writer.size
+    # Annotate at output size: drawing and encoding 4K frames would be wasted.
+    if (image.shape[1], image.shape[0]) != (out_w, out_h):
+        image = resize_to(image, (out_w, out_h))
+    drawn_pose = state.pose
+    if drawn_pose is not None and drawn_pose.image_width_px != out_w:
+        drawn_pose = drawn_pose.scaled(out_w / drawn_pose.image_width_px)
+    writer.write(
+        draw_annotations(
+            image,
+            drawn_pose,
+            state.status,
+            state.measurement,
+            good_form_s=state.counted_good_s,
+            in_place=True,
+            message=state.message,
+            kneeling_side=reported_side(state.measurement, th) if state.in_position else None,
+        )
+    )
 
 
 TIMELINE_KEYS = (

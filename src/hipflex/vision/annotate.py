@@ -132,7 +132,7 @@ def _draw_info_box(
     x0, y0 = max(0, x0), max(0, y0)
     region = canvas[y0 : y0 + box_h, x0 : x0 + box_w]
     # A translucent box: the photo stays visible under it.
-    region[:] = (region.astype(np.float32) * 0.35 + np.array(TEXT_BG_BGR) * 0.65).astype(np.uint8)
+    cv2.addWeighted(region, 0.35, np.full_like(region, TEXT_BG_BGR), 0.65, 0.0, dst=region)
     for index, ((text, colour), (_, h, _)) in enumerate(zip(lines, sizes, strict=True)):
         y = y0 + 4 + index * line_h
         if colour is not None:

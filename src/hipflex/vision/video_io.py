@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -23,6 +23,20 @@ def output_size(width_px: int, height_px: int) -> tuple[int, int]:
     return w, h
 
 
+def resize_to(image_bgr: ImageArray, size: tuple[int, int]) -> ImageArray:
+    """``image_bgr`` scaled to ``size`` (width, height) for the annotated video.
+
+    Area averaging where the factor is a whole number (fast and sharp there), bilinear
+    otherwise: OpenCV's area filter at a fractional factor such as 1280 -> 960 px costs about
+    5 ms a frame against about 1 ms, for a difference nobody sees in the video."""
+    import cv2
+
+    height_px, width_px = image_bgr.shape[:2]
+    whole = width_px % size[0] == 0 and height_px % size[1] == 0
+    interpolation = cv2.INTER_AREA if whole else cv2.INTER_LINEAR
+    return cast(ImageArray, cv2.resize(image_bgr, size, interpolation=interpolation))
+
+
 class H264Writer:
     """Feed BGR frames of one size; writes ``path`` as H.264 / yuv420p at ``fps``."""
 
@@ -37,11 +51,15 @@ class H264Writer:
             self.size,
             fps=fps,
             codec="libx264",
-            pix_fmt_in="bgr24",
+            # Frames go in as yuv420p, converted by OpenCV: about 1.3 ms a frame less for the
+            # encoder than converting bgr24 itself, and half the bytes through the pipe.
+            pix_fmt_in="yuv420p",
             pix_fmt_out="yuv420p",
             macro_block_size=1,
             quality=None,
             ffmpeg_log_level="error",
+            # superfast, not ultrafast: ultrafast saves about 0.7 ms a frame (2-3 % of the
+            # analysis) but writes files 2.5-4x larger, which a clinic stores and streams.
             output_params=["-preset", "superfast", "-crf", "26", "-movflags", "+faststart"],
         )
         self._gen.send(None)
@@ -53,9 +71,10 @@ class H264Writer:
 
         frame: Any = image_bgr
         if (frame.shape[1], frame.shape[0]) != self.size:
-            frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+            frame = resize_to(frame, self.size)
+        yuv = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_BGR2YUV_I420)
         try:
-            self._gen.send(np.ascontiguousarray(frame).tobytes())
+            self._gen.send(yuv.tobytes())
         except (OSError, RuntimeError) as exc:
             raise MediaError(f"{self.path}: cannot write video ({exc})") from exc
         self.frames_written += 1
