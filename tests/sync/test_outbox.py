@@ -52,9 +52,7 @@ def test_a_save_during_a_push_is_sent_again(home: Database, outbox: Outbox) -> N
     assert outbox.items() == []
 
 
-def test_a_save_while_a_retry_is_decided_stays_due_at_once(
-    home: Database, outbox: Outbox
-) -> None:
+def test_a_save_while_a_retry_is_decided_stays_due_at_once(home: Database, outbox: Outbox) -> None:
     # The sender read version n (say, a session still in progress) and decides to try again
     # later; meanwhile the session was finished (version n + 1): that one must not wait.
     session_id = record_session(home, NOW)
