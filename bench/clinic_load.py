@@ -10,23 +10,27 @@ real work: adherence, pain trend, hip extension per side). Accounts are made wit
 parameters (8 MiB, one pass) to keep the set-up short; no login is measured (clinicians use
 a session cookie, patients a device token, as the home app does).
 
-Then it starts the real server (``hipflex clinic serve``, one process, on 127.0.0.1) in a
-subprocess and runs one phase, every simulated person on a keep-alive connection of their
-own, released together:
+Then it starts the real server (``hipflex clinic serve --workers N``, default one process
+per core, on 127.0.0.1) in a subprocess and runs one phase, every simulated person on a
+keep-alive connection of their own, released together:
 
 * each patient posts ``--sessions`` new session(s) (``POST /api/v1/sessions``, bearer token);
 * each clinician reads the dashboard page (``GET /dashboard``) and its API twin
   (``GET /api/v1/patients``) in turn until every patient is done and they have read it at
   least ``--reads`` times.
 
-Then a second phase sends the same kinds of request spread evenly over ``--spread-seconds``
-(each patient at their own moment, each clinician ``--reads`` times): what a clinic's real
-day looks like, compressed, against the worst case above.
+Then the same kinds of request arrive within ``--arrival-seconds`` (each of the 220 people
+sends theirs at their own moment within a few seconds: what "everyone at once" looks like
+in practice), and finally spread evenly over ``--spread-seconds``: a clinic's real day,
+compressed, against the worst case above.
 
 It prints requests/s, p50/p95 per kind and overall, errors (any status but the expected one,
-or a failed connection), the server's RSS (now and peak) and the CPU time the server used
-per request (a figure that does not depend on what else the machine runs), then a ratio measured in the same
-run: the p95 under load over the p95 of the same requests made one at a time beforehand.
+or a failed connection), the server's RSS (all its processes) and the CPU time the server
+and PostgreSQL used per request (figures that do not depend on what else the machine runs),
+the least time the burst needs on this many cores (requests x CPU per request / cores), then
+a ratio measured in the same run: the p95 under load over the p95 of the same requests made
+one at a time beforehand. ``--compare-workers 1`` first runs the burst against a one-process
+server as well: the ratio of the two in the same run.
 Everything stops by itself: a request that outlasts ``--timeout`` counts as an error, and the
 phase ends after ``--max-seconds`` whatever happened. Nothing is asserted.
 
@@ -189,10 +193,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "hipflex", "clinic", "serve", "--database-url", url,
-         "--port", str(port), "--public-url", f"http://127.0.0.1:{port}"],
+         "--port", str(port), "--public-url", f"http://127.0.0.1:{port}",
+         "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
@@ -212,20 +217,52 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not answer within 60 s")
 
 
+def family(pid: int) -> list[int]:
+    """A process and all its descendants (the server's workers, PostgreSQL's backends)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(c) for c in children)
+    return found
+
+
 def cpu_s(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, in seconds, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system) a process and its descendants have used so far, in seconds,
+    from /proc (children that ended are counted by their parent: cutime, cstime)."""
+    total = 0.0
+    for member in family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def rss_mib(pid: int) -> tuple[float, float]:
-    """(resident now, peak resident) of a process, in MiB, from /proc."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0]) / 1024
-    return values["VmRSS"], values["VmHWM"]
+    """(resident now, sum of peak resident) of a process and its descendants, in MiB."""
+    now = peak = 0.0
+    for member in family(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text().splitlines()
+        except OSError:
+            continue
+        for line in status:
+            name, _, rest = line.partition(":")
+            if name == "VmRSS":
+                now += int(rest.split()[0]) / 1024
+            elif name == "VmHWM":
+                peak += int(rest.split()[0]) / 1024
+    return now, peak
+
+
+def postmaster_pid(data_dir: Path) -> int:
+    return int((data_dir / "postmaster.pid").read_text().split()[0])
 
 
 # ---- the load -------------------------------------------------------------------------------
@@ -344,7 +381,7 @@ def one_at_a_time(port: int, people: People, timeout_s: float, round_: int) -> R
     results = Results()
     for i in range(min(20, len(people.tokens))):
         client = Client(port, timeout_s, {"authorization": f"Bearer {people.tokens[i]}"})
-        body = session_json(i, 1000 + round_)
+        body = session_json(i, 100_000 + round_)  # never a phase's ids
         client.request(results, POST_SESSION, "POST", "/api/v1/sessions", body, 201)
     for i in range(min(10, len(people.cookies))):
         client = Client(port, timeout_s, {"cookie": f"__Host-hipflex-session={people.cookies[i]}"})
@@ -359,14 +396,21 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+@dataclass(frozen=True)
+class Costs:
+    """What a phase cost the machine, measured from /proc."""
+
+    server_cpu_s: float
+    postgres_cpu_s: float
+    rss: tuple[float, float]
+    cores: int
+
+
 def report(
-    title: str,
-    results: Results,
-    elapsed_s: float,
-    baseline: Results,
-    rss: tuple[float, float],
-    server_cpu_s: float,
-) -> None:
+    title: str, results: Results, elapsed_s: float, baseline: Results, costs: Costs
+) -> float:
+    """Print a phase's figures; returns its p95 in seconds."""
+
     def ms(values: list[float], q: int) -> str:
         return f"{percentile(values, q) * 1000:7.1f}"
 
@@ -385,15 +429,24 @@ def report(
     print(f"\nrequests/s: {len(total) / elapsed_s:.1f} ({len(total)} in {elapsed_s:.1f} s)")
     print(f"p95 all: {percentile(total, 95) * 1000:.0f} ms (goal <= 200 ms)")
     print(f"errors: {errors} (goal 0)" + (f": {results.errors}" if errors else ""))
-    print(f"server RSS: {rss[0]:.0f} MiB now, {rss[1]:.0f} MiB peak")
+    print(f"server RSS (all processes): {costs.rss[0]:.0f} MiB now, {costs.rss[1]:.0f} MiB peak")
     # Independent of what else the machine runs: how much of a core each request cost.
-    per_request_ms = server_cpu_s / max(1, len(total)) * 1000
+    count = max(1, len(total))
+    server_ms = costs.server_cpu_s / count * 1000
+    postgres_ms = costs.postgres_cpu_s / count * 1000
     print(
-        f"server CPU: {server_cpu_s:.1f} s in the phase, {per_request_ms:.0f} ms a request "
-        f"(one core: at most {1000 / per_request_ms:.0f} requests/s)"
+        f"CPU a request: server {server_ms:.1f} ms + PostgreSQL {postgres_ms:.1f} ms "
+        f"({costs.server_cpu_s:.1f} s + {costs.postgres_cpu_s:.1f} s in the phase)"
+    )
+    # Physics: on these cores, answering all of them takes at least this long.
+    floor_ms = count * (server_ms + postgres_ms) / costs.cores
+    print(
+        f"least time for {count} requests on {costs.cores} cores: {floor_ms:.0f} ms "
+        f"({count} x {server_ms + postgres_ms:.1f} ms / {costs.cores})"
     )
     ratio = percentile(total, 95) / percentile(baseline.all(), 95)
     print(f"p95 under load / p95 one at a time (same run): {ratio:.1f}x")
+    return percentile(total, 95)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,10 +461,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
     parser.add_argument("--max-seconds", type=float, default=45.0, help="a phase, at most")
     parser.add_argument(
+        "--arrival-seconds",
+        type=float,
+        default=3.0,
+        help="then the same requests arriving within this many seconds (0: skip)",
+    )
+    parser.add_argument(
         "--spread-seconds",
         type=float,
         default=20.0,
         help="then the same requests spread over this many seconds (0: skip)",
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server processes")
+    parser.add_argument(
+        "--compare-workers",
+        type=int,
+        default=0,
+        help="first run the burst against a server with this many processes (0: skip)",
     )
     args = parser.parse_args(argv)
 
@@ -428,25 +494,65 @@ def main(argv: list[str] | None = None) -> int:
             f"set-up: {args.clinicians} clinicians, {args.patients} patients with "
             f"{args.history_days} days of history each, in {time.monotonic() - began:.1f} s"
         )
-        port = free_port()
-        server = start_server(url, port)
-        one_at_a_time(port, people, args.timeout, 0)  # warm-up: imports, templates, pool
-        baseline = one_at_a_time(port, people, args.timeout, 1)
-        cpu_before = cpu_s(server.pid)
-        results, elapsed = run_phase(
-            port, people, args.sessions, args.reads, args.timeout, args.max_seconds
-        )
-        cpu_used = cpu_s(server.pid) - cpu_before
-        report("all at once", results, elapsed, baseline, rss_mib(server.pid), cpu_used)
-        if args.spread_seconds > 0:
-            cpu_before = cpu_s(server.pid)
-            results, elapsed = run_phase(
-                port, people, args.sessions, args.reads, args.timeout, args.max_seconds,
-                spread_s=args.spread_seconds, phase=1,
+        cores = os.cpu_count() or 1
+        pg_pid = postmaster_pid(postgres.data_dir)
+        print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.1f} at the start")
+
+        def measured(phase: Any, title: str, workers: int) -> float:
+            assert server is not None
+            cpu_before, pg_before = cpu_s(server.pid), cpu_s(pg_pid)
+            results, elapsed = phase()
+            costs = Costs(
+                cpu_s(server.pid) - cpu_before, cpu_s(pg_pid) - pg_before,
+                rss_mib(server.pid), cores,
             )  # fmt: skip
-            cpu_used = cpu_s(server.pid) - cpu_before
-            title = f"the same requests spread evenly over {args.spread_seconds:.0f} s"
-            report(title, results, elapsed, baseline, rss_mib(server.pid), cpu_used)
+            return report(f"{title} ({workers} server process{'es' if workers > 1 else ''})",
+                          results, elapsed, baseline, costs)  # fmt: skip
+
+        burst_p95: dict[int, float] = {}
+        rounds = [args.compare_workers] if args.compare_workers else []
+        for round_, workers in enumerate([*rounds, args.workers]):
+            port = free_port()
+            server = start_server(url, port, workers)
+            one_at_a_time(port, people, args.timeout, 10 * round_)  # warm-up: imports, pool
+            baseline = one_at_a_time(port, people, args.timeout, 10 * round_ + 1)
+            burst_p95[workers] = measured(
+                lambda port=port, r=round_: run_phase(
+                    port,
+                    people,
+                    args.sessions,
+                    args.reads,
+                    args.timeout,
+                    args.max_seconds,
+                    phase=10 * r,
+                ),
+                "all at once",
+                workers,
+            )
+            if workers != args.workers:
+                server.terminate()
+                server.wait(timeout=15)
+                server = None
+                continue
+            for phase, seconds, title in (
+                (1, args.arrival_seconds, f"arriving within {args.arrival_seconds:.0f} s"),
+                (2, args.spread_seconds, f"spread evenly over {args.spread_seconds:.0f} s"),
+            ):
+                if seconds > 0:
+                    measured(
+                        lambda port=port, seconds=seconds, phase=phase, r=round_: run_phase(
+                            port, people, args.sessions, args.reads, args.timeout,
+                            args.max_seconds, spread_s=seconds, phase=10 * r + phase,
+                        ),
+                        title,
+                        workers,
+                    )  # fmt: skip
+        if len(burst_p95) == 2:
+            one, many = burst_p95[args.compare_workers], burst_p95[args.workers]
+            print(
+                f"\nburst p95, {args.compare_workers} process(es) / {args.workers} processes "
+                f"(same run): {one / many:.2f}x"
+            )
     finally:
         if server is not None:
             server.terminate()

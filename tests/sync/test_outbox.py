@@ -52,6 +52,22 @@ def test_a_save_during_a_push_is_sent_again(home: Database, outbox: Outbox) -> N
     assert outbox.items() == []
 
 
+def test_a_save_while_a_retry_is_decided_stays_due_at_once(home: Database, outbox: Outbox) -> None:
+    # The sender read version n (say, a session still in progress) and decides to try again
+    # later; meanwhile the session was finished (version n + 1): that one must not wait.
+    session_id = record_session(home, NOW)
+    (read,) = outbox.items()
+    home.repository.add_note(session_id, "finished while the sender looked", NOW)
+    outbox.retry_later(read, "the session is still in progress", NOW + timedelta(minutes=5))
+    assert [i.item_id for i in outbox.due(NOW)] == [session_id]
+    (left,) = outbox.items()
+    assert left.attempts == 0 and left.last_error is None
+    # without a newer save, the retry is scheduled as asked
+    outbox.retry_later(left, "unreachable", NOW + timedelta(minutes=5))
+    assert outbox.due(NOW) == []
+    assert [i.item_id for i in outbox.due(NOW + timedelta(minutes=5))] == [session_id]
+
+
 def test_back_off_grows_and_is_capped() -> None:
     waits = [backoff(n).total_seconds() for n in range(10)]
     assert waits[:4] == [30, 60, 120, 240]

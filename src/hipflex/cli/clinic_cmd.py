@@ -237,15 +237,24 @@ def serve(
     max_video_minutes: Annotated[
         float, typer.Option(min=0.1, max=120, help="Longest video upload, in minutes.")
     ] = 10.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes sharing the port (default: one per CPU core). They share "
+            "nothing but the database.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the clinic server (put Caddy in front of it for HTTPS; see docs/clinic.md)."""
+    processes = workers or os.cpu_count() or 1
     engine = _engine(database_url)
     try:
         import uvicorn
 
-        from hipflex.clinic.app import create_clinic_app
         from hipflex.storage.clinic.database import check_ready
-        from hipflex.storage.clinic.store import ClinicStore
     except ImportError as exc:
         engine.dispose()
         raise _missing_extra(exc) from None
@@ -263,8 +272,26 @@ def serve(
         max_bytes=max_upload_mb * 1_000_000,
         max_duration_s=max_video_minutes * 60,
     )
-    app = create_clinic_app(ClinicStore(engine), url, video_settings=videos, demo_speed=demo_speed)
-    typer.echo(f"hipflex clinic listening on http://{host}:{port}/ for {url}  (Ctrl-C to stop)")
+    app: Any
+    if processes == 1:
+        from hipflex.clinic.app import create_clinic_app
+        from hipflex.storage.clinic.store import ClinicStore
+
+        app = create_clinic_app(
+            ClinicStore(engine), url, video_settings=videos, demo_speed=demo_speed
+        )
+    else:
+        # Each worker process builds its own app (engine, pool, caches); this one only
+        # supervises them, without the app loaded.
+        from hipflex.clinic.workers import hand_over
+
+        engine.dispose()
+        app = hand_over(engine.url.render_as_string(hide_password=False), url, demo_speed, videos)
+    plural = "es" if processes > 1 else ""
+    typer.echo(
+        f"hipflex clinic listening on http://{host}:{port}/ for {url}, {processes} process{plural}"
+        "  (Ctrl-C to stop)"
+    )
     if demo_speed != 1.0:
         typer.echo(f"demo server: patients' sessions run {demo_speed:g}x faster")
     with contextlib.suppress(KeyboardInterrupt):
@@ -272,6 +299,8 @@ def serve(
             app,
             host=host,
             port=port,
+            factory=processes > 1,
+            workers=processes if processes > 1 else None,
             log_level="warning",
             proxy_headers=True,
             forwarded_allow_ips=forwarded_allow_ips,

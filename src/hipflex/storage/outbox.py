@@ -206,10 +206,16 @@ class Outbox:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def retry_later(self, item: OutboxItem, error: str, next_attempt_at: datetime) -> None:
+        """Try ``item`` again at ``next_attempt_at``, unless it was saved again since it was
+        read: the newer version is due at once and keeps that."""
         with self._sessions.begin() as db:
             db.execute(
                 update(OutboxRow)
-                .where(OutboxRow.kind == item.kind.value, OutboxRow.item_id == item.item_id)
+                .where(
+                    OutboxRow.kind == item.kind.value,
+                    OutboxRow.item_id == item.item_id,
+                    OutboxRow.version == item.version,
+                )
                 .values(
                     attempts=OutboxRow.attempts + 1,
                     next_attempt_at=next_attempt_at,

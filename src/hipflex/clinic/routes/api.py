@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyCookie, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from hipflex.clinic.api_models import (
     CheckinOut,
@@ -49,7 +50,9 @@ async def _csrf_before_body(request: Request) -> None:
     validated, so a forged request learns nothing from validation errors."""
     if request.method in SAFE_METHODS:
         return
-    await check_csrf(request, api_principal(request))
+    # The look-up queries the database: in a worker thread, not on the event loop (which
+    # would stall every other request of this process meanwhile).
+    await check_csrf(request, await run_in_threadpool(api_principal, request))
 
 
 router = APIRouter(
@@ -105,7 +108,7 @@ def my_sessions(caller: Caller, context: Context, days: Days = 30) -> list[Sessi
     responses={200: {"model": SessionStored, "description": "Sent before; nothing changed."},
                409: {"model": ErrorOut, "description": "The id is already used by other data."}},
 )  # fmt: skip
-async def post_session(
+def post_session(  # plain def: run in a worker thread, its database waits block nothing
     request: Request, response: Response, session: SessionIn, caller: Caller, context: Context
 ) -> SessionStored:
     """Store a session the patient did. Idempotent: the same ``id`` twice stores it once."""
@@ -116,7 +119,7 @@ async def post_session(
 
 
 @router.post("/checkins", status_code=201)
-async def post_checkin(
+def post_checkin(
     request: Request, checkin: CheckinIn, caller: Caller, context: Context
 ) -> CheckinOut:
     """A pain rating on a day without a session."""
@@ -233,7 +236,7 @@ def patient_prescriptions(
 
 
 @router.post("/patients/{patient_id}/prescriptions", status_code=201)
-async def post_prescription(
+def post_prescription(
     request: Request, patient_id: str, body: PrescriptionIn, caller: Caller, context: Context
 ) -> PrescriptionOut:
     """A new version of the patient's prescription (the old ones stay in the history)."""

@@ -115,11 +115,11 @@ class Accounts:
         if not token or len(token) > 200:
             return None
         with self.store.transaction() as tx:
-            login = tx.accounts.login_session_by_hash(token_hash(token))
-            if login is None or not login.valid(now):
+            found = tx.accounts.login_session_with_account(token_hash(token))
+            if found is None:
                 return None
-            account = tx.accounts.account(login.account_id)
-            if account is None or not account.active:
+            login, account = found
+            if not login.valid(now) or not account.active:
                 return None
             if now - login.last_seen_at >= TOUCH_EVERY:
                 expires = min(now + IDLE_TIMEOUT[account.role], login.created_at + ABSOLUTE_TIMEOUT)
@@ -131,11 +131,11 @@ class Accounts:
         if not token or len(token) > 200:
             return None
         with self.store.transaction() as tx:
-            device = tx.accounts.device_token_by_hash(token_hash(token))
-            if device is None or device.revoked_at is not None:
+            found = tx.accounts.device_token_with_account(token_hash(token))
+            if found is None:
                 return None
-            account = tx.accounts.account(device.account_id)
-            if account is None or not account.active:
+            device, account = found
+            if device.revoked_at is not None or not account.active:
                 return None
             if device.last_used_at is None or now - device.last_used_at >= TOUCH_EVERY:
                 tx.accounts.touch_device_token(device.id, now)

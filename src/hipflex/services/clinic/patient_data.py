@@ -193,15 +193,16 @@ class PatientData:
         record = session.record()
         try:
             with self.store.transaction() as tx:
-                owner = tx.patients.session_owner(record.id)
-                if owner is not None and owner != actor.id:
-                    raise Conflict("this session id is already used; send a new id")
-                if owner is None:
-                    current = tx.patients.current_prescription(actor.id)
-                    tx.patients.add_session(actor.id, record, current.id if current else None, now)
+                prescription_id = tx.patients.current_prescription_id(actor.id)
+                # The insert itself tells whether the id is new (ON CONFLICT DO NOTHING).
+                if tx.patients.add_session(actor.id, record, prescription_id, now):
                     tx.audit.record(
                         actor.clinic_id, now, actor.id, AuditAction.CREATE, "session", [actor.id]
                     )
+                    # Stored as sent: no need to read it back (two queries an upload).
+                    return record, True
+                if tx.patients.session_owner(record.id) != actor.id:
+                    raise Conflict("this session id is already used; send a new id")
                 stored = tx.patients.session(actor.id, record.id)
         except ConflictError:
             # Two copies racing, or a hold id taken by another session.
@@ -211,7 +212,7 @@ class PatientData:
                 raise Conflict("a hold id in this session is already used; send new ids") from None
             return stored, False
         assert stored is not None
-        return stored, owner is None
+        return stored, False
 
     def add_checkin(
         self, principal: Principal, checkin: CheckinIn, today: date, now: datetime

@@ -73,8 +73,8 @@ class AccountsRepository:
         self.db.flush()
 
     def account(self, account_id: str) -> Account | None:
-        row = self.db.get(AccountRow, account_id)
-        return self._account(row) if row else None
+        """One account, with a patient's clinician, in one query."""
+        return self.accounts_by_id([account_id]).get(account_id)
 
     def accounts_by_id(self, account_ids: Sequence[str]) -> dict[str, Account]:
         """Several accounts in one query (with a patient's clinician), by id."""
@@ -101,12 +101,13 @@ class AccountsRepository:
         )
 
     def accounts(self, clinic_id: str, role: Role) -> list[Account]:
-        rows = self.db.scalars(
-            select(AccountRow)
+        rows = self.db.execute(
+            select(AccountRow, PatientRow.clinician_id)
+            .outerjoin(PatientRow, PatientRow.account_id == AccountRow.id)
             .where(AccountRow.clinic_id == clinic_id, AccountRow.role == role.value)
             .order_by(AccountRow.display_name, AccountRow.id)
-        )
-        return [self._account(r) for r in rows]
+        )  # one query, not one more per patient
+        return [_account_of(row, clinician_id) for row, clinician_id in rows]
 
     def set_disabled(self, account_id: str, at: datetime | None) -> None:
         self.db.execute(
@@ -143,6 +144,19 @@ class AccountsRepository:
             select(LoginSessionRow).where(LoginSessionRow.token_hash == token_hash)
         )
         return _login(row) if row else None
+
+    def login_session_with_account(self, token_hash: str) -> tuple[LoginSession, Account] | None:
+        """A login session and its account in one query (every cookie request asks)."""
+        found = self.db.execute(
+            select(LoginSessionRow, AccountRow, PatientRow.clinician_id)
+            .join(AccountRow, AccountRow.id == LoginSessionRow.account_id)
+            .outerjoin(PatientRow, PatientRow.account_id == AccountRow.id)
+            .where(LoginSessionRow.token_hash == token_hash)
+        ).first()
+        if found is None:
+            return None
+        login, account, clinician_id = found
+        return _login(login), _account_of(account, clinician_id)
 
     def login_sessions(self, account_id: str) -> list[LoginSession]:
         rows = self.db.scalars(
@@ -242,6 +256,19 @@ class AccountsRepository:
     def device_token_by_hash(self, token_hash: str) -> DeviceToken | None:
         row = self.db.scalar(select(DeviceTokenRow).where(DeviceTokenRow.token_hash == token_hash))
         return _device(row) if row else None
+
+    def device_token_with_account(self, token_hash: str) -> tuple[DeviceToken, Account] | None:
+        """A device token and its account in one query (every bearer request asks)."""
+        found = self.db.execute(
+            select(DeviceTokenRow, AccountRow, PatientRow.clinician_id)
+            .join(AccountRow, AccountRow.id == DeviceTokenRow.account_id)
+            .outerjoin(PatientRow, PatientRow.account_id == AccountRow.id)
+            .where(DeviceTokenRow.token_hash == token_hash)
+        ).first()
+        if found is None:
+            return None
+        token, account, clinician_id = found
+        return _device(token), _account_of(account, clinician_id)
 
     def device_tokens(self, account_id: str) -> list[DeviceToken]:
         rows = self.db.scalars(

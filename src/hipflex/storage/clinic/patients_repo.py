@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, case, func, select, update
+from sqlalchemy import ColumnElement, Row, Table, case, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -77,6 +77,15 @@ class PatientsRepository:
         )  # fmt: skip
         found = {row[0]: AlertSettings(row[1], row[2]) for row in rows}
         return {pid: found.get(pid, AlertSettings()) for pid in patient_ids}
+
+    def data_versions(self, patient_ids: Sequence[str]) -> dict[str, int]:
+        """Each patient's data version: it changes in the same transaction as any change to
+        their sessions, check-ins or prescriptions (triggers of migration 0005)."""
+        rows = self.db.execute(
+            select(PatientRow.account_id, PatientRow.data_version)
+            .where(PatientRow.account_id.in_(list(patient_ids)))
+        )  # fmt: skip
+        return {row[0]: row[1] for row in rows}
 
     def set_alerts(self, patient_id: str, alerts: AlertSettings) -> None:
         self.db.execute(
@@ -172,6 +181,16 @@ class PatientsRepository:
         )
         return [_prescription(row, name) for row, name in rows]
 
+    def current_prescription_id(self, patient_id: str) -> str | None:
+        """The id of the patient's newest prescription version (a session upload records it;
+        no need to parse the whole protocol)."""
+        return self.db.scalar(
+            select(PrescriptionRow.id)
+            .where(PrescriptionRow.patient_id == patient_id)
+            .order_by(PrescriptionRow.version.desc())
+            .limit(1)
+        )
+
     def current_prescription(self, patient_id: str) -> Prescription | None:
         return self.current_prescriptions([patient_id]).get(patient_id)
 
@@ -226,24 +245,31 @@ class PatientsRepository:
         ).first()
         if inserted is None:
             return False
-        for hold in record.holds:
-            self.db.add(
-                PatientHoldRow(
-                    id=hold.id,
-                    session_id=record.id,
-                    side=hold.side.value,
-                    rep=hold.rep,
-                    target_s=hold.target_s,
-                    counted_s=hold.counted_s,
-                    started_at=hold.started_at,
-                    ended_at=hold.ended_at,
-                    outcome=hold.outcome.value,
-                    source=hold.source.value,
-                    hip_extension_max_deg=hold.hip_extension_max_deg,
-                    hip_extension_median_deg=hold.hip_extension_median_deg,
-                )
+        if record.holds:
+            # One multi-row statement through Core: the ORM's unit of work cost more than the
+            # queries themselves on a session upload (bench/clinic_load.py).
+            self.db.execute(
+                insert(
+                    cast(Table, PatientHoldRow.__table__)
+                ),  # the table: not the ORM's bulk machinery
+                [
+                    {
+                        "id": hold.id,
+                        "session_id": record.id,
+                        "side": hold.side.value,
+                        "rep": hold.rep,
+                        "target_s": hold.target_s,
+                        "counted_s": hold.counted_s,
+                        "started_at": hold.started_at,
+                        "ended_at": hold.ended_at,
+                        "outcome": hold.outcome.value,
+                        "source": hold.source.value,
+                        "hip_extension_max_deg": hold.hip_extension_max_deg,
+                        "hip_extension_median_deg": hold.hip_extension_median_deg,
+                    }
+                    for hold in record.holds
+                ],
             )
-        self.db.flush()
         return True
 
     def add_hold(self, session_id: str, hold: HoldRecord) -> bool:
@@ -332,6 +358,31 @@ class PatientsRepository:
         for patient_id, record in zip(*self._sessions_with_owner(*where), strict=True):
             by_patient[patient_id].append(record)
         return by_patient
+
+    def session_stamps(
+        self, patient_ids: Sequence[str], since: datetime
+    ) -> dict[str, list[tuple[str, str]]]:
+        """(session id, row stamp) of each patient's sessions started at or after ``since``,
+        oldest first, without their holds. The stamp is PostgreSQL's ``xmin`` (the id of the
+        transaction that last wrote the row): it changes whenever the row changes, so a
+        reader that kept a session can tell whether to read it again."""
+        table = PatientSessionRow.__table__
+        rows = self.db.execute(
+            select(table.c.patient_id, table.c.id, literal_column("xmin::text"))
+            .where(table.c.patient_id.in_(list(patient_ids)), table.c.started_at >= since)
+            .order_by(table.c.started_at, table.c.id)
+        )
+        found: dict[str, list[tuple[str, str]]] = {pid: [] for pid in patient_ids}
+        for patient_id, session_id, stamp in rows:
+            found[patient_id].append((session_id, stamp))
+        return found
+
+    def sessions_by_id(self, session_ids: Sequence[str]) -> dict[str, SessionRecord]:
+        """Sessions (with their holds) by id, in two queries."""
+        if not session_ids:
+            return {}
+        _, records = self._sessions_with_owner(PatientSessionRow.id.in_(list(session_ids)))
+        return {record.id: record for record in records}
 
     def _sessions(self, *where: ColumnElement[bool]) -> list[SessionRecord]:
         return self._sessions_with_owner(*where)[1]

@@ -148,6 +148,9 @@ class PatientRow(ClinicBase):
     clinician_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     pain_after_threshold: Mapped[int] = mapped_column(Integer, default=7)
     inactive_days: Mapped[int] = mapped_column(Integer, default=3)
+    # Kept by triggers (migration 0005): +1 with every change to the patient's sessions,
+    # check-ins or prescriptions; the dashboard's figures cache is keyed on it.
+    data_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class DeviceTokenRow(ClinicBase):
