@@ -206,3 +206,57 @@ def test_sampled_analysis_agrees_with_reading_every_frame(
     key = "median_hip_extension_good_form_deg"
     if f[key] is not None and s[key] is not None:
         assert s[key] == pytest.approx(f[key], abs=SAMPLED_DEGREES_TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    ("fps", "rate_hz", "stride"),
+    [
+        (30.0, 15.0, 2),
+        (29.97, 15.0, 2),
+        (25.0, 15.0, 2),
+        (24.0, 15.0, 2),
+        (50.0, 15.0, 3),
+        (60.0, 15.0, 4),
+        (120.0, 15.0, 8),
+        (20.0, 15.0, 1),
+        (15.0, 15.0, 1),
+        (10.0, 15.0, 1),
+        (60.0, None, 1),  # --every-frame
+        (30.0, 0.0, 1),
+    ],
+)
+def test_pose_stride_reads_about_15_poses_a_second(
+    fps: float, rate_hz: float | None, stride: int
+) -> None:
+    from hipflex.vision.analysis import pose_stride
+
+    assert pose_stride(fps, rate_hz) == stride
+
+
+def test_sampled_frames_are_the_same_whatever_the_chunks(clip: Path) -> None:
+    """Every 2nd frame by its index in the video (chunks of 15 start on odd frames too), each
+    frame handed over, the poses of the frames read only."""
+    from hipflex.vision.video_poses import iter_estimated_frames
+
+    info = probe_video(clip)
+    frames = 45
+    size = (info.width_px, info.height_px)
+    for workers, chunk_frames in ((1, None), (2, 15)):
+        got = list(
+            iter_estimated_frames(
+                clip,
+                info.fps,
+                frames,
+                workers=workers,
+                chunk_frames=chunk_frames,
+                handover_size=size,
+                pose_stride=2,
+            )
+        )
+        assert len(got) == frames
+        assert [f.estimated for f in got] == [i % 2 == 0 for i in range(frames)]
+        assert all(f.pose is None for f in got if not f.estimated)
+        assert sum(f.pose is not None for f in got) > frames // 4  # a person is seen
+        assert all(f.image is not None for f in got)
+        poses = [f.pose for f in got if f.pose is not None]
+        assert all(round(p.timestamp_s * info.fps) % 2 == 0 for p in poses)  # real times
