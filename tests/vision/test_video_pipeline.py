@@ -260,3 +260,26 @@ def test_sampled_frames_are_the_same_whatever_the_chunks(clip: Path) -> None:
         assert all(f.image is not None for f in got)
         poses = [f.pose for f in got if f.pose is not None]
         assert all(round(p.timestamp_s * info.fps) % 2 == 0 for p in poses)  # real times
+
+
+@pytest.mark.parametrize("source", ["clip", "vid_techbusa_1.mp4"])
+def test_frame_reader_gives_frame_i_in_any_order(
+    source: str, clip: Path, media_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller decodes only the frames not handed over: runs, forward gaps decoded
+    through, long gaps and steps back by seeking; each must be exactly frame i."""
+    from hipflex.vision.mediapipe_source import VideoFrameReader
+
+    path = clip if source == "clip" else media_dir / "video" / source
+    info = probe_video(path)
+    frames = 120
+    decoded = [image for _, _, image in iter_video_images(path, info.fps, 0, frames)]
+    monkeypatch.setattr(VideoFrameReader, "SEEK_AFTER_FRAMES", 10)
+    reader = VideoFrameReader(path)
+    try:
+        for index in (0, 1, 2, 9, 40, 41, 42, 30, 31, 100, 119, 5):
+            image = reader.frame_at(index)
+            assert image is not None and np.array_equal(image, decoded[index]), index
+        assert reader.frame_at(10 * info.frame_count) is None  # past the end
+    finally:
+        reader.close()

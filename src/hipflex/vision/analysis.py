@@ -27,8 +27,8 @@ from hipflex.vision.mediapipe_source import (
     IMAGE_SUFFIXES,
     VIDEO_SUFFIXES,
     PoseEstimator,
+    VideoFrameReader,
     check_readable,
-    iter_video_grabs,
     probe_video,
     read_image,
 )
@@ -272,12 +272,12 @@ def analyze_video(
             handover_size=writer.size,
             pose_stride=stride,
         )
-        # This thread reads the video too, converting only the frames not handed over.
-        grabs = iter_video_grabs(path, info.frame_count)
-        with closing(estimated), closing(grabs):  # an error here stops the pose threads
-            for index, (frame, retrieve) in enumerate(zip(estimated, grabs, strict=False)):
+        # This thread decodes only the frames not handed over (and what lies just before).
+        reader = VideoFrameReader(path)
+        with closing(estimated), closing(reader):  # an error here stops the pose threads
+            for index, frame in enumerate(estimated):
                 image: Any = frame.image
-                if image is None and (image := retrieve()) is None:
+                if image is None and (image := reader.frame_at(index)) is None:
                     break
                 if frame.estimated:
                     state = tracker.update(frame.pose, index / info.fps)

@@ -432,6 +432,45 @@ def iter_video_grabs(
         capture.release()
 
 
+class VideoFrameReader:
+    """Frames of a video by index, decoded only when asked for: a reader that is asked for a
+    few frames here and there (those the pose threads did not hand over) decodes those and
+    what lies just before them, not the whole video. Forward gaps of up to
+    ``SEEK_AFTER_FRAMES`` are decoded through (about 1.5 CPU ms a 720p frame); longer ones,
+    and any step back, seek (the decoder restarts at the key frame before). Close it after
+    use."""
+
+    SEEK_AFTER_FRAMES = 60
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._capture: Any = None
+        self._next_index = 0  # the frame the next grab decodes
+
+    def frame_at(self, index: int) -> ImageArray | None:
+        """Frame ``index`` as BGR pixels (``None``: past the end or unreadable)."""
+        import cv2
+
+        if self._capture is None:
+            self._capture = _open_capture(self._path)
+        gap = index - self._next_index
+        if gap < 0 or gap > self.SEEK_AFTER_FRAMES:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            self._next_index = index
+        while self._next_index <= index:
+            if not self._capture.grab():
+                return None
+            self._next_index += 1
+        ok, image = self._capture.retrieve()
+        return image if ok and image is not None else None
+
+    def close(self) -> None:
+        """Release the decoder."""
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
 class VideoFileSource:
     """A video file in tracking mode; timestamps come from frame index / fps."""
 
