@@ -109,7 +109,7 @@ from pathlib import Path
 from hipflex.vision.analysis import POSE_RATE_HZ, analyze_video
 rate = None if sys.argv[3] == "every frame" else POSE_RATE_HZ
 result = analyze_video(Path(sys.argv[1]), Path(sys.argv[2]), pose_rate_hz=rate)
-print(result.duration_s)
+print(result.duration_s, result.summary["annotated_fps"])
 """
 
 
@@ -118,10 +118,11 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def analyze_run(path: Path, rate: str) -> tuple[float, float, float]:
-    """(video s, wall s, CPU s) of analysing ``path`` in a fresh process, as ``hipflex
-    analyze`` does: interpreter and imports included; CPU counts the encoder too. ``rate``:
-    ``"sampled"`` (the default pose rate) or ``"every frame"`` (``--every-frame``)."""
+def analyze_run(path: Path, rate: str) -> tuple[float, float, float, float]:
+    """(video s, wall s, CPU s, the annotated video's fps) of analysing ``path`` in a fresh
+    process, as ``hipflex analyze`` does: interpreter and imports included; CPU counts the
+    encoder too. ``rate``: ``"sampled"`` (the default pose rate) or ``"every frame"``
+    (``--every-frame``)."""
     with tempfile.TemporaryDirectory() as out:
         cpu_before = _children_cpu_s()
         started = time.perf_counter()
@@ -133,7 +134,8 @@ def analyze_run(path: Path, rate: str) -> tuple[float, float, float]:
         )
         wall_s = time.perf_counter() - started
         cpu_s = _children_cpu_s() - cpu_before
-    return float(done.stdout.strip().splitlines()[-1]), wall_s, cpu_s
+    video_s, annotated_fps = done.stdout.strip().splitlines()[-1].split()
+    return float(video_s), wall_s, cpu_s, float(annotated_fps)
 
 
 def _ceiling_worker(path: str, start: int, stop: int, ready: Any, results: Any) -> None:
@@ -193,13 +195,14 @@ def analyze_section() -> None:
         ceiling = ceiling_video_s / ceiling_wall_s
         cpu_rates = []
         for rate in ("sampled", "every frame"):
-            video_s, wall_s, cpu_s = analyze_run(path, rate)
+            video_s, wall_s, cpu_s, annotated_fps = analyze_run(path, rate)
             speed = video_s / wall_s
             cpu_rates.append(cpu_s / video_s)
             print(
                 f"{name + ' ' + rate:40s} {speed:10.2f}x {ceiling:7.2f}x {speed / ceiling:6.0%}"
                 f" {cpu_s / video_s:14.3f} {ceiling_cpu_s / ceiling_video_s:8.3f}"
-                f"   ({video_s:.1f} s of video in {wall_s:.1f} s, load {os.getloadavg()[0]:.2f})"
+                f"   ({video_s:.1f} s of video in {wall_s:.1f} s, annotated at"
+                f" {annotated_fps:g} fps, load {os.getloadavg()[0]:.2f})"
             )
         print(f"{'':40s} CPU per video s, sampled / every frame: {cpu_rates[0] / cpu_rates[1]:.2f}")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from tests.vision.video_files import video_stats
 from typer.testing import CliRunner
 
 from hipflex.cli import analyze_cmd
@@ -100,6 +101,11 @@ def test_directory_is_analysed_file_by_file_and_video_fields(media: Path, tmp_pa
     # 25 fps: the pose is read on every 2nd frame (12.5 a second) by default.
     assert summary["pose_rate_hz"] == 12.5
     assert summary["pose_readings"] == (video["frames"] + 1) // 2
+    # The annotated video holds the frames read, at 12.5 frames a second, as long as the clip.
+    stats = video_stats(tmp_path / "out" / "clip.annotated.mp4")
+    assert stats.frames == summary["annotated_frames"] == summary["pose_readings"]
+    assert stats.fps == pytest.approx(12.5, abs=0.01) and summary["annotated_fps"] == 12.5
+    assert stats.duration_s == pytest.approx(video["duration_s"], abs=1 / 12.5)
 
 
 @pytest.mark.media
@@ -114,13 +120,22 @@ def test_every_frame_reads_the_pose_on_every_frame(media: Path, tmp_path: Path) 
     with H264Writer(clip, info.width_px, info.height_px, info.fps) as writer:
         for _, _, image in iter_video_images(source, info.fps, 0, frames):
             writer.write(image)
-    results = {}
+    results, annotated = {}, {}
     for flags in ((), ("--every-frame",)):
-        code, objects, _ = _run(str(clip), "--out", str(tmp_path / "out"), "--json", *flags)
+        out = tmp_path / ("full" if flags else "sampled")
+        code, objects, _ = _run(str(clip), "--out", str(out), "--json", *flags)
         assert code == 0
         results[flags] = objects[0]
+        annotated[flags] = video_stats(out / "clip.annotated.mp4")
     sampled, full = results[()], results[("--every-frame",)]
-    assert sampled["frames"] == full["frames"] == frames  # every frame is drawn either way
+    assert sampled["frames"] == full["frames"] == frames  # every frame is decoded either way
+    # The annotated video: the frames read, at the rate read, as long as the clip.
+    assert annotated[()].frames == frames // 2
+    assert annotated[()].fps == pytest.approx(info.fps / 2, abs=0.01)
+    assert annotated[("--every-frame",)].frames == frames
+    assert annotated[("--every-frame",)].fps == pytest.approx(info.fps, abs=0.01)
+    for stats in annotated.values():
+        assert stats.duration_s == pytest.approx(frames / info.fps, abs=1 / stats.fps)
     assert isinstance(full["summary"], dict) and isinstance(sampled["summary"], dict)
     assert full["summary"]["pose_readings"] == frames
     assert full["summary"]["pose_rate_hz"] == pytest.approx(info.fps, abs=0.01)

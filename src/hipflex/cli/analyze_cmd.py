@@ -62,7 +62,7 @@ def analyze(
         typer.Option(
             "--every-frame",
             help="Videos: read the pose on every frame (slower) instead of about 15 times a "
-            "second; the annotated video has every frame either way.",
+            "second; the annotated video holds the frames read, at that rate.",
         ),
     ] = False,
 ) -> None:

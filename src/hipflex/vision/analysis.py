@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,6 +229,12 @@ def pose_stride(fps: float, pose_rate_hz: float | None = POSE_RATE_HZ) -> int:
     return max(1, round(fps / pose_rate_hz))
 
 
+def annotated_frame_rate(fps: float, stride: int) -> Fraction:
+    """The annotated video's frame rate: one frame per pose reading, ``fps / stride`` as a
+    fraction (29.97 fps is 30000/1001: a rounded rate would drift from the source's time)."""
+    return Fraction(fps).limit_denominator(1001) / max(1, stride)
+
+
 def analyze_video(
     path: Path,
     out_dir: Path,
@@ -245,7 +252,9 @@ def analyze_video(
     thread tracks, annotates and feeds the encoder (its own process) as they arrive. The
     model reads about ``pose_rate_hz`` poses a second (:func:`pose_stride`; ``None``: every
     frame); the timeline and the figures come from those readings at their own times, and
-    the annotated video shows every frame with the latest reading drawn on it."""
+    the annotated video holds exactly the frames read, each with its own reading drawn on
+    it, at ``fps / stride`` frames a second (:func:`annotated_frame_rate`): the same
+    duration as the source. The frames between readings are only decoded."""
     from hipflex.vision.video_io import H264Writer
 
     th = thresholds or FormThresholds()
@@ -261,8 +270,10 @@ def analyze_video(
     frames = 0
     stride = pose_stride(info.fps, pose_rate_hz)
     reading_s = stride / info.fps  # the time each reading stands for
-    state = tracker.state
-    with H264Writer(annotated_path, info.width_px, info.height_px, info.fps) as writer:
+    # The annotated video holds the frames read, each with its own reading drawn on it, at
+    # the analysis rate: the same duration, no overlay lagging the picture.
+    annotated_fps = annotated_frame_rate(info.fps, stride)
+    with H264Writer(annotated_path, info.width_px, info.height_px, annotated_fps) as writer:
         estimated = iter_estimated_frames(
             path,
             info.fps,
@@ -276,16 +287,16 @@ def analyze_video(
         reader = VideoFrameReader(path)
         with closing(estimated), closing(reader):  # an error here stops the pose threads
             for index, frame in enumerate(estimated):
-                image: Any = frame.image
-                if image is None and (image := reader.frame_at(index)) is None:
-                    break
                 if frame.estimated:
+                    image: Any = frame.image
+                    if image is None and (image := reader.frame_at(index)) is None:
+                        break
                     state = tracker.update(frame.pose, index / info.fps)
                     recorder.add(state)
                     person_frames += frame.pose is not None
                     _record(timeline, side_votes, state, reading_s, th)
+                    _write_annotated(writer, image, state, th)
                 frames += 1
-                _write_annotated(writer, image, state, th)
                 if progress is not None and frames % PROGRESS_EVERY_FRAMES == 0:
                     progress(frames, info.frame_count)
     if progress is not None:
@@ -316,6 +327,8 @@ def analyze_video(
         "person_frames": person_frames,
         "pose_readings": len(timeline["t_s"]),
         "pose_rate_hz": round(info.fps / stride, 2),
+        "annotated_fps": round(float(annotated_fps), 3),
+        "annotated_frames": writer.frames_written,
         "in_position": round(metrics.in_position_s, 2),
         "good_form_s": round(metrics.good_form_s, 2),
         "kneeling_side": max(side_votes, key=lambda k: side_votes[k]) if side_votes else None,

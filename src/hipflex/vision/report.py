@@ -202,6 +202,11 @@ def render_report(analysis: AnalysisResult, preview_jpeg: bytes | None = None) -
     else:
         rows = video_rows(summary, analysis.duration_s)
         what = f"Video, {analysis.duration_s:.1f} s ({analysis.frames} frames)"
+        if summary.get("annotated_fps") is not None:
+            what += (
+                f"; the annotated video has the {summary['annotated_frames']} frames whose "
+                f"pose was read, at {summary['annotated_fps']:g} frames per second"
+            )
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     body: list[str] = [
         f"<h1>Half-kneeling hip flexor stretch: {html.escape(Path(analysis.source).name)}</h1>",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,9 +39,10 @@ def resize_to(image_bgr: ImageArray, size: tuple[int, int]) -> ImageArray:
 
 
 class H264Writer:
-    """Feed BGR frames of one size; writes ``path`` as H.264 / yuv420p at ``fps``."""
+    """Feed BGR frames of one size; writes ``path`` as H.264 / yuv420p at ``fps`` (a
+    fraction such as 25/2 or 30000/1001 is passed to ffmpeg exactly)."""
 
-    def __init__(self, path: Path, width_px: int, height_px: int, fps: float) -> None:
+    def __init__(self, path: Path, width_px: int, height_px: int, fps: float | Fraction) -> None:
         import imageio_ffmpeg
 
         self.path = path

@@ -24,7 +24,6 @@ from typing import Any
 from hipflex.vision.mediapipe_source import (
     PoseEstimator,
     iter_video_grabs,
-    iter_video_images,
     native_logs_muted,
 )
 from hipflex.vision.pose import ImageArray, Pose
@@ -44,7 +43,7 @@ class EstimatedFrame:
     """One frame's pose, and the frame itself at the asked size when it was kept for the
     caller (``None``: the caller decodes it again). ``estimated`` is false for the frames
     between two pose readings (see ``pose_stride``): their ``pose`` is ``None`` because
-    the model did not look, not because nobody was there."""
+    the model did not look, not because nobody was there, and they come without an image."""
 
     pose: Pose | None
     image: ImageArray | None = None
@@ -103,24 +102,26 @@ def iter_estimated_frames(
     handover_size: tuple[int, int] | None = None,
     pose_stride: int = 1,
 ) -> Generator[EstimatedFrame, None, None]:
-    """:func:`iter_video_poses`, with the decoded frames resized to ``handover_size``
-    (width, height) handed over too, while they fit in ``HANDOVER_BYTES``: the caller then
-    need not decode and convert them again.
+    """:func:`iter_video_poses`, with the frames read resized to ``handover_size`` (width,
+    height) handed over too, while they fit in ``HANDOVER_BYTES``: the caller then need not
+    decode and convert them again.
 
     The model reads the pose of every ``pose_stride``-th frame only (frame indexes divisible
-    by it, the same whatever the chunks); the frames between come with ``estimated=False``,
-    and are converted to pixels only when handed over."""
+    by it, the same whatever the chunks); the frames between come with ``estimated=False``
+    and no image: they are only decoded (``grab``), never converted to pixels."""
     workers = workers or default_workers()
     stride = max(1, pose_stride)
     with native_logs_muted():  # graphs start and restart on threads: they log at any time
         if workers == 1 and chunk_frames is None:
             with PoseEstimator(static_images=False) as estimator:
-                for index, timestamp_s, image in iter_video_images(path, fps, 0, frame_count):
-                    kept = _resized(image, handover_size)
+                for index, retrieve in enumerate(iter_video_grabs(path, frame_count)):
                     if index % stride:
-                        yield EstimatedFrame(None, kept, estimated=False)
-                    else:
-                        yield EstimatedFrame(estimator.estimate(image, timestamp_s), kept)
+                        yield EstimatedFrame(None, None, estimated=False)
+                        continue
+                    if (image := retrieve()) is None:
+                        return  # a frame that cannot be converted ends the video (cut short)
+                    pose = estimator.estimate(image, index / fps)
+                    yield EstimatedFrame(pose, _resized(image, handover_size))
         else:
             spans = chunk_spans(frame_count, chunk_frames or CHUNK_FRAMES)
             yield from _iter_chunked(path, fps, spans, workers, handover_size, stride)
@@ -169,18 +170,17 @@ def _iter_chunked(
             ):
                 if stopping.is_set():
                     break
-                estimated = frame_index % stride == 0
+                if frame_index % stride:  # not read: decoded only, never converted
+                    output.put(EstimatedFrame(None, None, estimated=False))
+                    continue
                 handing = handover_size is not None and budget.acquire(blocking=False)
-                image = retrieve() if estimated or handing else None
-                if (estimated or handing) and image is None:
+                if (image := retrieve()) is None:
                     if handing:
                         budget.release()
                     break  # a frame that cannot be converted ends the chunk (cut short)
-                pose = None
-                if estimated and image is not None:
-                    pose = estimator.estimate(image, frame_index / fps)
-                kept = _resized(image, handover_size) if handing and image is not None else None
-                output.put(EstimatedFrame(pose, kept, estimated=estimated))
+                pose = estimator.estimate(image, frame_index / fps)
+                kept = _resized(image, handover_size) if handing else None
+                output.put(EstimatedFrame(pose, kept))
             output.put(_CHUNK_END)
         except BaseException as exc:  # handed to the consuming thread, raised there
             output.put(_ChunkFailed(exc))
