@@ -14,6 +14,17 @@ from hipflex.cli.runtime import wall_clock
 from hipflex.domain.clock import Clock
 from hipflex.errors import HipflexError
 
+LOG_FORMAT = "%(asctime)s worker %(process)d: %(message)s"
+
+
+def worker_log_stream() -> logging.StreamHandler:  # type: ignore[type-arg]
+    """A log handler on a copy of file descriptor 2 taken now. Video analysis mutes descriptor
+    2 while MediaPipe runs (its native log lines); the worker's own lines must still show."""
+    stream = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    return handler
+
 
 def worker_process(
     database_url: str, data_dir: Path, keep_videos: bool, options: object, clock: Clock
@@ -29,7 +40,7 @@ def worker_process(
     from hipflex.storage.clinic.video_repo import VideoStore
 
     assert isinstance(options, WorkerOptions)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s worker %(process)d: %(message)s")
+    logging.basicConfig(level=logging.WARNING, handlers=[worker_log_stream()])
     engine = create_clinic_engine(database_url, pool_size=2, max_overflow=2)
     analysis = VideoAnalysis(
         VideoStore(ClinicStore(engine)),
