@@ -25,7 +25,7 @@ from hipflex.services.clinic.tokens import new_id
 
 # Bump when the analysis would give different results for the same video: results are
 # keyed by (sha256, ANALYZER_VERSION), so a new version analyses again.
-ANALYZER_VERSION = "hipflex-video-1"
+ANALYZER_VERSION = "hipflex-video-2"  # 2: poses read 15 a second, annotated video at that rate
 NO_SUCH_VIDEO = "no such video"
 MAX_LISTED = 50
 
