@@ -252,23 +252,7 @@ class PatientsRepository:
                 insert(
                     cast(Table, PatientHoldRow.__table__)
                 ),  # the table: not the ORM's bulk machinery
-                [
-                    {
-                        "id": hold.id,
-                        "session_id": record.id,
-                        "side": hold.side.value,
-                        "rep": hold.rep,
-                        "target_s": hold.target_s,
-                        "counted_s": hold.counted_s,
-                        "started_at": hold.started_at,
-                        "ended_at": hold.ended_at,
-                        "outcome": hold.outcome.value,
-                        "source": hold.source.value,
-                        "hip_extension_max_deg": hold.hip_extension_max_deg,
-                        "hip_extension_median_deg": hold.hip_extension_median_deg,
-                    }
-                    for hold in record.holds
-                ],
+                [_hold_values(record.id, hold) for hold in record.holds],
             )
         return True
 
@@ -277,20 +261,7 @@ class PatientsRepository:
         end moves to the hold's. False (nothing written) when the hold's id exists."""
         inserted = self.db.execute(
             insert(PatientHoldRow)
-            .values(
-                id=hold.id,
-                session_id=session_id,
-                side=hold.side.value,
-                rep=hold.rep,
-                target_s=hold.target_s,
-                counted_s=hold.counted_s,
-                started_at=hold.started_at,
-                ended_at=hold.ended_at,
-                outcome=hold.outcome.value,
-                source=hold.source.value,
-                hip_extension_max_deg=hold.hip_extension_max_deg,
-                hip_extension_median_deg=hold.hip_extension_median_deg,
-            )
+            .values(_hold_values(session_id, hold))
             .on_conflict_do_nothing(index_elements=[PatientHoldRow.id])
             .returning(PatientHoldRow.id)
         ).first()
@@ -439,6 +410,24 @@ class PatientsRepository:
                 PainCheckin(r.id, r.patient_id, r.day, r.value, r.recorded_at, r.note)
             )
         return by_patient
+
+
+def _hold_values(session_id: str, hold: HoldRecord) -> dict[str, Any]:
+    """A hold's column values, for both ways a hold is inserted (with its session, or live)."""
+    return {
+        "id": hold.id,
+        "session_id": session_id,
+        "side": hold.side.value,
+        "rep": hold.rep,
+        "target_s": hold.target_s,
+        "counted_s": hold.counted_s,
+        "started_at": hold.started_at,
+        "ended_at": hold.ended_at,
+        "outcome": hold.outcome.value,
+        "source": hold.source.value,
+        "hip_extension_max_deg": hold.hip_extension_max_deg,
+        "hip_extension_median_deg": hold.hip_extension_median_deg,
+    }
 
 
 def _prescription(row: PrescriptionRow, created_by_name: str) -> Prescription:
