@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from hipflex.domain.clock import FakeClock
 from hipflex.domain.protocol import Side
 from hipflex.domain.records import SessionRecord
 from hipflex.insights.synthetic import synthetic_session
@@ -20,9 +21,10 @@ from hipflex.settings import ReminderSettings, UserSettings, save_settings
 from hipflex.storage.db import open_database
 from hipflex.web import create_app
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-# Early in today's UTC date, never on yesterday's: every session below is on today's date.
-START = max(NOW.replace(hour=0, minute=0, second=0), NOW - timedelta(hours=2))
+# The pages' wall clock is pinned (a Wednesday afternoon), so the figures never depend on the
+# hour the suite runs (a run crossing midnight once put "today's" session on yesterday).
+NOW = datetime(2026, 3, 11, 15, 0, tzinfo=UTC)
+START = NOW - timedelta(hours=2)
 
 
 def pages(data_dir: Path, sessions: Sequence[SessionRecord]) -> tuple[str, str]:
@@ -30,7 +32,8 @@ def pages(data_dir: Path, sessions: Sequence[SessionRecord]) -> tuple[str, str]:
     save_settings(data_dir, UserSettings(reminders=ReminderSettings(timezone="UTC")))
     with open_database(data_dir) as database:
         database.repository.import_sessions(list(sessions))
-    with TestClient(create_app(data_dir, speed=100), base_url="http://127.0.0.1:8765") as c:
+    app = create_app(data_dir, speed=100, clock=FakeClock(NOW))
+    with TestClient(app, base_url="http://127.0.0.1:8765") as c:
         return c.get("/").text, c.get("/history").text
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.wallclock import earlier_today
 
 from hipflex.domain.events import HoldCompleted, HoldOutcome, SessionStatus
 from hipflex.domain.protocol import Side
@@ -33,7 +34,7 @@ def seed_session(
     complete: bool = True,
 ) -> str:
     protocol = load_protocol("kneeling-hip-flexor")
-    start = datetime.now(UTC) - timedelta(days=days_ago, minutes=10)
+    start = earlier_today(timedelta(minutes=10), days_ago=days_ago)
     with open_database(data_dir) as db:
         repo = db.repository
         session_id = repo.start_session(protocol, "camera" if hip_deg else "timer", start)

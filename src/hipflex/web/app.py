@@ -39,14 +39,16 @@ def create_app(
     clock_factory: Callable[[], Clock] | None = None,
     database_url: str | None = None,
     trusted_proxy: bool = False,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """The hipflex web app over the history in ``data_dir`` (default: the user data dir).
 
     ``speed`` > 1 runs session clocks that many times faster (tests and demos only);
     ``estimator_factory`` replaces MediaPipe (tests feed synthetic poses); ``clock_factory``
-    replaces the session clock. ``allowed_hosts`` are the names browsers may use for the app
-    (Host header); ``trusted_proxy`` honours ``X-Forwarded-Proto`` from a reverse proxy on
-    loopback (docs/https.md). Raises ``DataDirError`` / ``DatabaseError`` when the data dir
+    replaces the session clock; ``clock`` replaces the wall clock the pages count days by
+    (tests pin it to a date, so no page depends on the hour a test runs). ``allowed_hosts`` are
+    the names browsers may use for the app (Host header); ``trusted_proxy`` honours
+    ``X-Forwarded-Proto`` from a reverse proxy on loopback (docs/https.md). Raises ``DataDirError`` / ``DatabaseError`` when the data dir
     or history cannot be used, before anything is served.
     """
     if speed <= 0:
@@ -56,7 +58,7 @@ def create_app(
     context = WebContext(
         data_dir=directory,
         database=database,
-        clock=SystemClock(),  # the composition root: the one wall clock every handler uses
+        clock=clock or SystemClock(),  # the composition root: the one wall clock every handler uses
         speed=speed,
         allowed_hosts=frozenset(allowed_hosts),
         estimator_factory=estimator_factory,
