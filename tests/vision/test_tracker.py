@@ -12,7 +12,7 @@ from hipflex.domain.protocol import Side
 from hipflex.vision.form_rules import FormStatus
 from hipflex.vision.pose import Pose
 from hipflex.vision.synthetic import kneeling_pose
-from hipflex.vision.tracker import FormState, FormTracker
+from hipflex.vision.tracker import SEEN_CHECKING, FormState, FormTracker
 
 GOOD = kneeling_pose(hip_extension_deg=25.0)
 LEANING = kneeling_pose(hip_extension_deg=25.0, trunk_forward_deg=30.0)
@@ -35,6 +35,19 @@ def test_steady_good_form_counts_after_enter_delay() -> None:
     first_good = next(s.timestamp_s for s in states if s.good)
     assert first_good == pytest.approx(0.5, abs=1 / 30 + 1e-9)
     assert states[-1].counted_good_s == pytest.approx(9.5, abs=0.05)
+
+
+def test_a_person_just_seen_is_not_called_absent() -> None:
+    """The first frames with somebody in view keep the status "no person" until the new one is
+    confirmed, but the text says the person is seen (an annotated video once showed "no person
+    in view" over the skeleton drawn on them)."""
+    states = run(lambda t: GOOD, 1.0, 30)
+    waiting = [s for s in states if s.status is FormStatus.NO_PERSON]
+    assert waiting and all(s.pose is not None for s in waiting)
+    assert {s.message for s in waiting} == {SEEN_CHECKING}
+    assert states[-1].good and states[-1].message != SEEN_CHECKING
+    gone = run(lambda t: None, 1.0, 30)
+    assert {s.message for s in gone} == {FormStatus.NO_PERSON.message}
 
 
 @pytest.mark.parametrize("smooth", [True, False])

@@ -21,6 +21,10 @@ from hipflex.vision.form_rules import (
 from hipflex.vision.pose import Pose
 from hipflex.vision.smoothing import PoseSmoother
 
+# Shown while a person has just come into view and the new status is still being confirmed
+# (not "no person in view" over a skeleton drawn on them).
+SEEN_CHECKING = "person in view: checking the position"
+
 
 @dataclass(frozen=True)
 class FormState:
@@ -240,4 +244,6 @@ class FormTracker:
             return f"you seem to be on your {other} knee: {switch_knee_cue(expected_side)}"
         if self._status is raw.status:
             return raw.message
+        if self._status is FormStatus.NO_PERSON:
+            return SEEN_CHECKING  # seen, not yet for long enough to say how they stand
         return self._status.message
