@@ -28,8 +28,13 @@ def run_workers(
     args: tuple[Any, ...],
     *,
     on_event: Callable[[str], None] = print,
+    restart_pause_s: float = RESTART_PAUSE_S,
+    check_every_s: float = CHECK_EVERY_S,
+    stop_grace_s: float = STOP_GRACE_S,
 ) -> None:
-    """Run ``processes`` worker processes until SIGTERM / SIGINT, replacing any that die."""
+    """Run ``processes`` worker processes until SIGTERM / SIGINT, replacing any that die
+    (checked every ``check_every_s``, restarted after ``restart_pause_s``). On the signal each
+    worker gets SIGTERM and ``stop_grace_s`` to finish its job before it is killed."""
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -48,21 +53,22 @@ def run_workers(
     workers = [start(slot) for slot in range(1, processes + 1)]
     try:
         while not stopping:
-            time.sleep(CHECK_EVERY_S)
+            time.sleep(check_every_s)
             for index, process in enumerate(workers):
                 if not process.is_alive() and not stopping:
                     on_event(
                         f"worker {index + 1} (pid {process.pid}) stopped with exit code "
                         f"{process.exitcode}; starting another"
                     )
-                    time.sleep(RESTART_PAUSE_S)
+                    time.sleep(restart_pause_s)
                     workers[index] = start(index + 1)
     finally:
         for process in workers:
             if process.is_alive() and process.pid is not None:
                 process.terminate()  # SIGTERM: Procrastinate finishes the running job
+        deadline = time.monotonic() + stop_grace_s  # one grace time for all, not one each
         for process in workers:
-            process.join(STOP_GRACE_S)
+            process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join(5)
