@@ -4,6 +4,7 @@ analysed, retries, files removed or kept, and the per-second table."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from hipflex.services.clinic.video_analysis import (
 from hipflex.services.clinic.video_files import VideoFiles
 from hipflex.services.clinic.videos import ANALYZER_VERSION
 from hipflex.storage.clinic.store import ClinicStore
-from hipflex.storage.clinic.video_repo import VideoStore
+from hipflex.storage.clinic.video_repo import VideoRepository, VideoStore
 
 TIMELINE = {
     "t_s": [0.0, 0.5, 1.0, 1.5, 2.0],
@@ -201,6 +202,55 @@ def test_the_clinic_may_keep_the_uploaded_videos(
     assert name and (VideoFiles(video_data_dir).uploads / name).exists()
 
 
+class SteadyAnalyzer(StandInAnalyzer):
+    """Reports every frame of a 30 fps clip, analysed at 60 frames a second of ``clock``
+    (moved on as it goes), and notes the progress the page would read after each frame."""
+
+    def __init__(self, clock: FakeClock, engine: Engine, upload_id: str, frames: int) -> None:
+        super().__init__()
+        self.clock, self.engine, self.upload_id, self.frames = clock, engine, upload_id, frames
+        self.seen: list[int] = []
+
+    def __call__(self, video: Path, out_dir: Path, progress: Any) -> AnalysisOutput:
+        read = "SELECT progress_pct FROM video_uploads WHERE id = :id"
+        for done in range(1, self.frames + 1):
+            self.clock.advance(1 / 60)
+            progress(done, self.frames)
+            pct = count(self.engine, read, id=self.upload_id)
+            if pct != (self.seen[-1] if self.seen else 0):
+                self.seen.append(pct)
+        return super().__call__(video, out_dir, lambda done, total: None)
+
+
+def test_progress_moves_about_once_a_second_by_frames_analysed(
+    world: ClinicWorld, clinic_engine: Engine, video_data_dir: Path, monkeypatch: Any
+) -> None:
+    upload_id = upload(world.patient, world.patient.id, make_video(5))
+    job = AnalysisJob(sha_of(clinic_engine, upload_id), ANALYZER_VERSION)
+    clock = FakeClock()
+    analyzer = SteadyAnalyzer(clock, clinic_engine, upload_id, frames=600)  # 10 s of analysis
+    writes: list[int] = []
+    set_state = VideoRepository.set_state
+
+    def counted(self: VideoRepository, *args: Any, **kwargs: Any) -> int:
+        writes.append(kwargs.get("progress_pct", 0))
+        return set_state(self, *args, **kwargs)
+
+    monkeypatch.setattr(VideoRepository, "set_state", counted)
+    store = VideoStore(ClinicStore(clinic_engine))
+    runner = VideoAnalysis(store, VideoFiles(video_data_dir), analyzer, clock)
+    assert runner.run(job, Attempt(1, False)) is VideoStatus.DONE
+    # One write as the analysis starts, then about one a second of the ten, then the result:
+    # the page sees it move every poll, and 600 frames made 12 writes, not 600.
+    assert analyzer.seen[0] == 1  # the first frames, written at once: the model has started
+    assert 9 <= len(analyzer.seen) <= 11, analyzer.seen
+    assert analyzer.seen == sorted(analyzer.seen) and analyzer.seen[-1] <= 99
+    steps = [b - a for a, b in itertools.pairwise(analyzer.seen)]
+    assert max(steps) <= 11, analyzer.seen  # no jump bigger than a second's worth (10 %)
+    assert len(writes) == len(analyzer.seen) + 2  # + "analysing" at the start, + "done"
+    assert state(world.patient, upload_id)["progress_pct"] == 100
+
+
 @pytest.mark.parametrize(
     ("timeline", "expected"),
     [
@@ -229,3 +279,19 @@ def test_per_second_takes_what_each_second_showed_most(
 ) -> None:
     got = [(s.t_s, s.status, s.side, s.hip_extension_deg) for s in per_second(timeline)]
     assert got == expected
+
+
+def test_an_analysis_that_is_starting_says_so_then_shows_its_figure(
+    world: ClinicWorld, clinic_engine: Engine
+) -> None:
+    upload_id = upload(world.patient, world.patient.id, make_video(6))
+    sha = sha_of(clinic_engine, upload_id)
+    store = VideoStore(ClinicStore(clinic_engine))
+    listing = f"/patients/{world.patient.id}/videos/list"
+    for pct, words in ((0, "Analysing… starting"), (37, "Analysing… 37%")):
+        with store.transaction() as tx:
+            tx.videos.set_state(
+                sha, ANALYZER_VERSION, VideoStatus.ANALYSING, FakeClock().now(), progress_pct=pct
+            )
+        for url in (f"/videos/{upload_id}", listing):
+            assert words in world.patient.client.get(url).text, (url, pct)

@@ -306,11 +306,26 @@ def test_a_worker_analyses_uploads_and_a_killed_worker_s_job_is_run_again_once(
     empty_id = empty.headers["location"].rsplit("/", 1)[1]
     worker = start_worker(worker_url, data_dir)
     try:
-        wait_for(lambda: status(patient, first)["status"] == "done", "the first analysis")
+        seen: list[tuple[str, int]] = []  # what a page polling the status would read
+
+        def finished() -> bool:
+            now = status(patient, first)
+            if not seen or seen[-1] != (now["status"], now["progress_pct"]):
+                seen.append((now["status"], now["progress_pct"]))
+            return bool(now["status"] == "done")
+
+        wait_for(finished, "the first analysis")
         wait_for(lambda: status(patient, empty_id)["status"] == "failed", "the empty video")
     finally:
         log = stop(worker)
     assert "worker 1 started" in log, log
+    # Progress moves while the clip is analysed (about once a second), in order, to 100.
+    moving = [pct for state, pct in seen if state == "analysing" and 0 < pct < 100]
+    assert len(moving) >= 2 and moving == sorted(set(moving)), seen
+    assert seen[-1] == ("done", 100), seen
+    assert [state for state, _ in seen] == sorted(
+        (state for state, _ in seen), key=["queued", "analysing", "done"].index
+    ), seen
     result = status(clinician, first)["result"]
     assert result["duration_s"] == pytest.approx(10.16, abs=0.1)
     assert result["good_form_s"] >= 0 and result["per_second"]

@@ -64,11 +64,13 @@ def videos_page(
     request: Request, patient_id: str, context: Context, principal: LoggedIn
 ) -> Response:
     views = context.videos.for_patient(principal, patient_id, context.now())
+    clinician = principal.account.role is Role.CLINICIAN
     return render(
         request,
         "videos.html",
         principal,
         patient_id=patient_id,
+        patient_name=context.videos.patient_name(principal, patient_id) if clinician else "",
         views=views,
         back=_page_for(principal, patient_id),
         limits=_settings(context),

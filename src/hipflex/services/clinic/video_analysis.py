@@ -26,7 +26,11 @@ from hipflex.services.clinic.video_files import VideoFiles
 from hipflex.services.clinic.videos import VideoStorage
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames in all)
-PROGRESS_STEP_PCT = 5  # write progress when it moved at least this much
+# Progress is written when it moved, at most once this often (seconds of the clock's
+# monotonic time): the page polls every second or two, and a write per frame would be one
+# transaction every few milliseconds. Time, not a step in percent: a 5 % step is 0.3 s of a
+# short clip but 15 s of a ten-minute one.
+PROGRESS_EVERY_S = 1.0
 
 
 class UnusableVideo(Exception):
@@ -128,13 +132,19 @@ class VideoAnalysis:
         return VideoStatus.DONE
 
     def _progress(self, job: AnalysisJob) -> ProgressCallback:
-        last = [0]
+        """The analyzer's ``progress(frames done, frames in all)``, written as a percentage
+        (99 at most: 100 is the stored result) when it moved, at most every
+        ``PROGRESS_EVERY_S``; the first move is written at once (the model has started)."""
+        last_pct = 0
+        last_at: float | None = None
 
         def report(done: int, total: int) -> None:
+            nonlocal last_pct, last_at
             pct = max(0, min(99, int(100 * done / total))) if total > 0 else 0
-            if pct - last[0] < PROGRESS_STEP_PCT:
+            now = self.clock.monotonic()
+            if pct <= last_pct or (last_at is not None and now - last_at < PROGRESS_EVERY_S):
                 return
-            last[0] = pct
+            last_pct, last_at = pct, now
             with self.storage.transaction() as tx:
                 tx.videos.set_state(
                     job.sha256,

@@ -87,6 +87,7 @@ class StagedVideo:
 class VideoView:
     upload: VideoUpload
     result: VideoResult | None
+    patient_name: str = ""  # whose video (a clinician's page names the patient)
 
 
 @dataclass(frozen=True)
@@ -152,14 +153,14 @@ class Videos:
             upload = tx.videos.upload(upload_id)
             if upload is None:
                 raise NotFound(NO_SUCH_VIDEO)
-            patient_for(tx, actor, upload.patient_id)  # NotFound when not theirs
+            patient = patient_for(tx, actor, upload.patient_id)  # NotFound when not theirs
             result = (
                 tx.videos.result(upload.sha256, upload.analyzer_version)
                 if upload.status is VideoStatus.DONE
                 else None
             )
             audit_read(tx, actor, "video analysis", [upload.patient_id], now)
-        return VideoView(upload, result)
+        return VideoView(upload, result, patient.display_name)
 
     def for_patient(self, principal: Principal, patient_id: str, now: datetime) -> list[VideoView]:
         """The patient's uploads, newest first, with their results."""
@@ -172,11 +173,17 @@ class Videos:
                     tx.videos.result(upload.sha256, upload.analyzer_version)
                     if upload.status is VideoStatus.DONE
                     else None,
+                    patient.display_name,
                 )
                 for upload in tx.videos.uploads(patient.id)
             ]
             audit_read(tx, actor, "video analyses", [patient.id], now)
         return views
+
+    def patient_name(self, principal: Principal, patient_id: str) -> str:
+        """The name of a patient the person may see (the heading of their videos page)."""
+        with self.storage.transaction() as tx:
+            return patient_for(tx, principal.account, patient_id).display_name
 
     def statuses(self, principal: Principal, patient_id: str) -> list[VideoUpload]:
         """The patient's uploads for the page's progress poll: states only, no health data,
