@@ -45,10 +45,12 @@ import dataclasses
 import http.client
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -193,11 +195,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    """``hipflex clinic serve`` over ``url``, its files (uploads) in ``data_dir``: a folder of
+    the run's own, never the user's data dir."""
     process = subprocess.Popen(
         [sys.executable, "-m", "hipflex", "clinic", "serve", "--database-url", url,
          "--port", str(port), "--public-url", f"http://127.0.0.1:{port}",
-         "--workers", str(workers)],
+         "--workers", str(workers), "--data-dir", str(data_dir)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip
@@ -485,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
 
     began = time.monotonic()
     postgres = start_postgres()
+    data_dir = Path(tempfile.mkdtemp(prefix="hipflex-clinic-load-"))
     server: subprocess.Popen[bytes] | None = None
     try:
         database = postgres.create_database("clinic_load")
@@ -513,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds = [args.compare_workers] if args.compare_workers else []
         for round_, workers in enumerate([*rounds, args.workers]):
             port = free_port()
-            server = start_server(url, port, workers)
+            server = start_server(url, port, workers, data_dir)
             one_at_a_time(port, people, args.timeout, 10 * round_)  # warm-up: imports, pool
             baseline = one_at_a_time(port, people, args.timeout, 10 * round_ + 1)
             burst_p95[workers] = measured(
@@ -561,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
         postgres.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
     print(f"total: {time.monotonic() - began:.1f} s")
     return 0
 
