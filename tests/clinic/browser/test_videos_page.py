@@ -28,9 +28,11 @@ from hipflex.services.clinic.video_files import VideoFiles
 from hipflex.storage.clinic.store import ClinicStore
 from hipflex.storage.clinic.video_repo import VideoStore
 
-pytestmark = pytest.mark.browser
-
 MEDIA = Path(__file__).resolve().parents[3].parent / "shared" / "media" / "video"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not MEDIA.exists(), reason=f"shared media absent ({MEDIA})"),
+]
 CLIPS = {"desktop": MEDIA / "ucf101_v_Lunges_g18_c05.mp4", "phone": MEDIA / "rnhrn_lunges.mp4"}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
@@ -54,6 +56,17 @@ def log_in(page: Any, server: ClinicServer, email: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
     page.wait_for_load_state()
+
+
+def upload_and_see_it_queued(page: Any, clip: Path, screenshot: Path) -> None:
+    """On the upload form: pick ``clip``, send it, land on its page, waiting for analysis."""
+    page.set_input_files("#video-file", str(clip))
+    page.click("button:has-text('Upload and analyse')")
+    page.wait_for_load_state()
+    assert "/videos/" in page.url
+    assert "Waiting for analysis" in page.inner_text("[data-video-progress]")
+    assert page.locator("[data-video-progress] progress").count() == 1
+    page.screenshot(path=screenshot, full_page=True)
 
 
 def start_the_latest_job(server: ClinicServer, engine: Engine) -> threading.Thread:
@@ -115,7 +128,6 @@ def follow_to_the_result(page: Any, worker: threading.Thread, shots: Path, name:
     assert len(between) >= 3, (figures, stands)  # the bar glides between the figures
 
 
-@pytest.mark.skipif(not MEDIA.exists(), reason=f"shared media absent ({MEDIA})")
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
 def test_patient_uploads_a_video_and_sees_its_analysis(
     browser: Any,
@@ -134,14 +146,7 @@ def test_patient_uploads_a_video_and_sees_its_analysis(
     page.wait_for_selector("[data-video-list] .video-list")  # the panel's list, loaded by JS
     page.click("a:has-text('Upload a video')")
     page.wait_for_load_state()
-    page.set_input_files("#video-file", str(clip))
-    page.click("button:has-text('Upload and analyse')")
-    page.wait_for_load_state()
-    assert "/videos/" in page.url
-    state = page.inner_text("[data-video-progress]")
-    assert "Waiting for analysis" in state
-    assert page.locator("[data-video-progress] progress").count() == 1
-    page.screenshot(path=clinic_artifacts / f"video-queued-{size}.png", full_page=True)
+    upload_and_see_it_queued(page, clip, clinic_artifacts / f"video-queued-{size}.png")
 
     worker = start_the_latest_job(clinic_server, clinic_engine)
     follow_to_the_result(page, worker, clinic_artifacts, f"video-{size}")
@@ -165,7 +170,6 @@ def test_patient_uploads_a_video_and_sees_its_analysis(
     context.close()
 
 
-@pytest.mark.skipif(not MEDIA.exists(), reason=f"shared media absent ({MEDIA})")
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
 def test_clinician_uploads_a_video_for_a_patient_and_sees_its_analysis(
     browser: Any,
@@ -193,13 +197,8 @@ def test_clinician_uploads_a_video_for_a_patient_and_sees_its_analysis(
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Videos of Pat brv"  # whose videos the clinician adds to
     page.screenshot(path=clinic_artifacts / f"clinician-upload-{size}.png", full_page=True)
-    page.set_input_files("#video-file", str(clip))
-    page.click("button:has-text('Upload and analyse')")
-    page.wait_for_load_state()
-    assert "/videos/" in page.url
+    upload_and_see_it_queued(page, clip, clinic_artifacts / f"clinician-queued-{size}.png")
     assert page.locator("a:has-text('Back to Pat brv')").count() == 1  # whose video it is
-    assert "Waiting for analysis" in page.inner_text("[data-video-progress]")
-    page.screenshot(path=clinic_artifacts / f"clinician-queued-{size}.png", full_page=True)
 
     worker = start_the_latest_job(clinic_server, clinic_engine)
     follow_to_the_result(page, worker, clinic_artifacts, f"clinician-{size}")
