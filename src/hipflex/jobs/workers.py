@@ -9,6 +9,7 @@ ran MediaPipe crashes).
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import signal
 import time
@@ -66,11 +67,14 @@ def run_workers(
         for process in workers:
             if process.is_alive() and process.pid is not None:
                 process.terminate()  # SIGTERM: Procrastinate finishes the running job
-        deadline = time.monotonic() + stop_grace_s  # one grace time for all, not one each
+        # One grace time for all of them, not one each (counted in checks: no clock read).
+        for _ in range(math.ceil(stop_grace_s / check_every_s)):
+            if not any(process.is_alive() for process in workers):
+                break
+            time.sleep(check_every_s)
         for process in workers:
-            process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
-                process.join(5)
+            process.join(5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
