@@ -193,7 +193,7 @@ def test_the_running_session_fits_a_phone_and_keeps_the_screen_on(
     fake_camera: Path,
     camera: bool,
 ) -> None:
-    server = start_server(speed=1)
+    server = start_server(speed=4)  # set-up in a few seconds; a 30 s hold still lasts 7.5 s
     with camera_browser(playwright_instance, fake_camera) as browser:
         context = browser.new_context(
             permissions=["camera"], viewport=PHONE, is_mobile=True, has_touch=True
