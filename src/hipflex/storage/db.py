@@ -134,7 +134,10 @@ def _read_only_connection(path: Path) -> sqlite3.Connection:
     wal = path.with_name(path.name + "-wal")
     # Without a write-ahead log the file is the whole database: open it immutable, which
     # creates no -wal/-shm files. With one (a crash left it), SQLite must read it too.
-    has_wal = wal.exists() and wal.stat().st_size > 0
+    try:
+        has_wal = wal.stat().st_size > 0
+    except FileNotFoundError:  # none, or another terminal's last connection just removed it
+        has_wal = False
     mode = "mode=ro" if has_wal else "mode=ro&immutable=1"
     return sqlite3.connect(
         f"{path.as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
