@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -19,18 +20,20 @@ from tests.clinic.conftest import PUBLIC_URL, T0, ClinicWorld, Person, new_clien
 from tests.web.conftest import advance_until, is_event, is_type, receive_until, send
 
 from hipflex.clinic.app import create_clinic_app
-from hipflex.clinic.player_context import PlayerRegistries
+from hipflex.clinic.player_context import SIGNED_OUT_AT_START, PlayerRegistries
+from hipflex.clinic.routes.player import LOGIN_CHECK_S
 from hipflex.domain.clock import FakeClock
 from hipflex.domain.events import SessionStatus
 from hipflex.domain.records import PainMoment, Source
-from hipflex.errors import DatabaseError, HistoryWriteError
-from hipflex.services.clinic.player import Player
+from hipflex.errors import DatabaseError, HipflexError, HistoryWriteError
+from hipflex.services.clinic.player import PlanState, Player, long_date
 from hipflex.services.clinic.session_writer import ClinicHistoryWriter
 from hipflex.services.session_check_in import CheckIn
 from hipflex.storage.clinic.store import ClinicStore
 from hipflex.web.live_connection import MAX_BAD_MESSAGES, NO_FRAMES
 from hipflex.web.wire import MAX_TEXT_MESSAGE_BYTES
 
+BERLIN = ZoneInfo("Europe/Berlin")  # the test clinics' timezone (conftest.build_world)
 WS_URL = "wss://clinic.test/ws/me/session"
 ORIGIN = {"origin": PUBLIC_URL}
 SPEED = 10.0
@@ -373,3 +376,136 @@ def test_clinic_serve_refuses_a_wrong_demo_speed(
         main()
     assert exited.value.code == 2
     assert "--demo-speed" in capsys.readouterr().err
+
+
+# -- the prescription's dates -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dated(world_factory: Callable[[str], ClinicWorld]) -> ClinicWorld:
+    """A patient prescribed from 10 to 20 March 2026 (the end date is the last day it runs)."""
+    w = world_factory("dated")
+    prescribe(w.clinician, w.patient, start_date="2026-03-10", end_date="2026-03-20")
+    return w
+
+
+@pytest.mark.parametrize(
+    ("now", "state"),
+    [
+        # The clinic's day (Berlin, UTC+1 in March), not the server's UTC date, decides.
+        (datetime(2026, 3, 9, 22, 59, tzinfo=UTC), PlanState.NOT_STARTED),  # 9 March, 23:59
+        (datetime(2026, 3, 9, 23, 0, tzinfo=UTC), PlanState.ACTIVE),  # 10 March, 00:00
+        (datetime(2026, 3, 20, 22, 59, tzinfo=UTC), PlanState.ACTIVE),  # the end date, 23:59
+        (datetime(2026, 3, 20, 23, 0, tzinfo=UTC), PlanState.ENDED),  # 21 March, 00:00
+    ],
+)
+def test_the_prescriptions_dates_in_the_clinics_day_decide_whether_it_runs(
+    app: FastAPI, dated: ClinicWorld, now: datetime, state: PlanState
+) -> None:
+    player = Player(app.state.clinic.store)
+    patient = account(app, dated.patient)
+    plan = player.todays_plan(patient, now)
+    assert plan.state is state
+    assert plan.today == now.astimezone(BERLIN).date()
+    wall = FakeClock(now)
+    if state is PlanState.ACTIVE:
+        assert plan.refusal == ""
+        session = player.open_session(patient, camera=False, wall=wall)
+        assert session.protocol.name == "kneeling-hip-flexor"  # opened, nothing recorded yet
+        return
+    with pytest.raises(HipflexError) as refused:
+        player.open_session(patient, camera=False, wall=wall)
+    expected = {
+        PlanState.NOT_STARTED: "your prescription starts on Tuesday 10 March 2026",
+        PlanState.ENDED: "your prescription ended on Friday 20 March 2026: "
+        "ask your clinician for a new one",
+    }[state]
+    assert refused.value.message.startswith(expected)
+    assert plan.refusal == refused.value.message
+    assert dated.patient.client.get("/api/v1/me/sessions").json() == []
+
+
+def test_no_prescription_is_its_own_state(app: FastAPI, world: ClinicWorld) -> None:
+    plan = Player(app.state.clinic.store).todays_plan(account(app, world.other_patient), T0)
+    assert plan.state is PlanState.NONE and "not prescribed one" in plan.refusal
+
+
+def test_an_ended_or_future_prescription_shows_no_player_and_the_socket_refuses_it(
+    app: FastAPI, world_factory: Callable[[str], ClinicWorld], clock: FakeClock
+) -> None:
+    w = world_factory("wsdates")
+    today = clock.now().astimezone(BERLIN).date()
+    starts, ended = today + timedelta(days=2), today - timedelta(days=1)
+    prescribe(w.clinician, w.patient, start_date=starts.isoformat())
+    prescribe(
+        w.other_clinician,
+        w.other_patient,
+        start_date=(today - timedelta(days=30)).isoformat(),
+        end_date=ended.isoformat(),
+    )
+    cases: list[tuple[Person, date, str, str, str]] = [
+        (w.patient, starts, "your prescription starts on", "Not started yet", "Starts on"),
+        (w.other_patient, ended, "your prescription ended on", "has ended", "Ended on"),
+    ]
+    for person, day, refusal, page_title, plan_text in cases:
+        with connect(person, app) as ws:
+            send(ws, {"type": "start", "pain_before": 1})
+            error, _ = receive_until(ws, is_type("error"))
+        assert error["message"].startswith(f"{refusal} {long_date(day)}")
+        assert person.client.get("/api/v1/me/sessions").json() == []  # no session row
+        page = person.client.get("/me/session").text
+        assert page_title in page and long_date(day) in page
+        assert "session.js" not in page and "start-button" not in page
+        assert 'href="/me">Back to my plan' in page
+        me = person.client.get("/me").text
+        assert f"{plan_text} {long_date(day)}" in me and 'id="start-session"' not in me
+
+
+# -- a login revoked mid-session ---------------------------------------------------------------
+
+
+def logout_in_another_tab(app: FastAPI, person: Person) -> None:
+    assert person.post("/logout").status_code == 303
+
+
+def account_disabled(app: FastAPI, person: Person) -> None:
+    # No page disables a patient yet (the admin's page is for staff); the storage can.
+    store = app.state.clinic.store
+    with store.transaction() as tx:
+        tx.accounts.set_disabled(person.id, app.state.clinic.now())
+
+
+@pytest.mark.parametrize("revoke", [logout_in_another_tab, account_disabled])
+def test_a_login_revoked_mid_session_ends_it_as_partial_and_closes(
+    app: FastAPI,
+    world_factory: Callable[[str], ClinicWorld],
+    clock: FakeClock,
+    revoke: Callable[[FastAPI, Person], None],
+) -> None:
+    w = world_factory(f"revoked-{revoke.__name__[:6]}")
+    # 60 s holds: 6 s each on the fake clock at the demo speed, longer than one login check.
+    prescribe(w.clinician, w.patient, hold_s=60, reps=3)
+    with connect(w.patient, app) as ws, connect(w.patient, app) as idle:
+        send(ws, {"type": "start"})
+        started, _ = receive_until(ws, is_type("started"))
+        first_hold, before = advance_until(ws, clock, is_event("hold_completed"), step_s=1.0)
+        revoke(app, w.patient)
+        clock.advance(LOGIN_CHECK_S)  # the next login check is due
+        ended, seen = receive_until(ws, is_type("ended"))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                ws.receive_json()
+        # A tab opened before the login went cannot start a session on it either.
+        send(idle, {"type": "start"})
+        assert receive_until(idle, is_type("error"))[0]["message"] == SIGNED_OUT_AT_START
+    assert ended["reason"] == "signed_out"
+    assert closed.value.code == 1008  # policy: the login is gone
+    finished = next(m for m in seen if m.get("event") == "session_finished")
+    assert finished["ended_by"] == "signed_out" and finished["status"] == "partial"
+    holds_sent = [m for m in [*before, first_hold, *seen] if m.get("event") == "hold_completed"]
+    with app.state.clinic.store.transaction() as tx:
+        stored = tx.patients.session(w.patient.id, started["session_id"])
+    assert stored is not None and stored.status is SessionStatus.PARTIAL
+    assert stored.ended_at > stored.started_at
+    assert len(stored.holds) == len(holds_sent) >= 1  # every hold done so far is kept
+    assert stored.holds[0].counted_s == pytest.approx(60.0)

@@ -2,21 +2,26 @@
 
 The connection code is the home app's (``web/live_connection.py``); what differs is given
 here: the session is the patient's current prescription, written to the clinic's database,
-one running session per patient (a second tab takes it over, as at home), and no camera
-frames are ever taken (``server_pose`` False: the pose runs in the patient's browser).
+one running session per patient (a second tab takes it over, as at home), no camera frames
+are ever taken (``server_pose`` False: the pose runs in the patient's browser), and a session
+only starts while the patient's login is still valid.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hipflex.domain.clinic import Account
 from hipflex.domain.clock import Clock, ScaledClock
+from hipflex.errors import HipflexError
 from hipflex.services.clinic.player import Player
 from hipflex.services.guided_session import GuidedSession
 from hipflex.web.camera_bridge import EstimatorFactory
 from hipflex.web.live_registry import LiveRegistry
+
+SIGNED_OUT_AT_START = "you were signed out: sign in again to start a session"
 
 
 class PlayerRegistries:
@@ -52,6 +57,9 @@ class PatientLiveContext:
     clock: Clock  # the wall clock
     live: LiveRegistry
     speed: float = 1.0
+    # Whether the login the socket was opened with is still valid (not logged out, revoked,
+    # expired, nor the account disabled); asked at the start and while a session runs.
+    signed_in: Callable[[], bool] = lambda: True
     unsaved: list[str] = field(default_factory=list)
     estimator_factory: EstimatorFactory | None = None  # never used: no server-side pose
     server_pose: bool = False
@@ -59,6 +67,8 @@ class PatientLiveContext:
     def open_session(self, protocol: str | None, *, camera: bool) -> GuidedSession:
         # The page names the protocol it shows; the prescription decides what runs.
         del protocol
+        if not self.signed_in():
+            raise HipflexError(SIGNED_OUT_AT_START)
         fast = ScaledClock(self.speed, base=self.clock) if self.speed != 1.0 else None
         return self.player.open_session(
             self.patient, camera=camera, wall=self.clock, clock=fast, demo=self.speed != 1.0

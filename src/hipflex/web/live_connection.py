@@ -87,6 +87,7 @@ class LiveConnection:
         self.frames_received = 0
         self.frames_dropped = 0
         self._stop_reason: str | None = None
+        self._stop_code = CLOSE_GOING_AWAY  # how the socket closes after a stop from outside
         self._stopped = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._tasks: list[asyncio.Task[None]] = []
@@ -111,7 +112,7 @@ class LiveConnection:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(sender, timeout=2.0)
             sender.cancel()
-            await self._close(CLOSE_GOING_AWAY if self._stop_reason else 1000)
+            await self._close(self._stop_code if self._stop_reason else 1000)
             self._handle.closed.set()
             if self.pipeline is not None:
                 pipeline, self.pipeline = self.pipeline, None
@@ -133,11 +134,13 @@ class LiveConnection:
                 self._outbox.put_nowait({"type": "ended", "reason": self._stop_reason})
         self.context.live.release(self.connection_id)
 
-    def request_stop(self, reason: str) -> None:
-        """Called by the registry (maybe from another thread): end this session."""
+    def request_stop(self, reason: str, close_code: int = CLOSE_GOING_AWAY) -> None:
+        """Called by the registry or the app (maybe from another thread): end this session,
+        then close with ``close_code`` (the clinic: ``CLOSE_POLICY`` for a revoked login)."""
 
         def stop() -> None:
             self._stop_reason = reason
+            self._stop_code = close_code
             self._stopped.set()
 
         if self._loop.is_closed():

@@ -24,6 +24,7 @@ from tests.web.browser.test_session_pose import (
 )
 
 from hipflex.clinic.app import create_clinic_app
+from hipflex.clinic.routes import player as player_routes
 from hipflex.storage.clinic.store import ClinicStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
@@ -53,15 +54,17 @@ def camera_chromium(playwright_instance: Any, fake_camera: Path) -> Iterator[Any
         yield browser
 
 
+PRESCRIPTION = {
+    "protocol_name": "kneeling-hip-flexor",
+    "hold_s": 30,
+    "reps": 2,
+    "sides": ["right"],
+    "start_date": "2026-01-01",
+}
+
+
 def prescribe(world: ClinicWorld, **dose: Any) -> None:
-    body = {
-        "protocol_name": "kneeling-hip-flexor",
-        "hold_s": 30,
-        "reps": 2,
-        "sides": ["right"],
-        "start_date": "2026-01-01",
-        **dose,
-    }
+    body = {**PRESCRIPTION, **dose}
     response = world.clinician.post_json(f"/api/v1/patients/{world.patient.id}/prescriptions", body)
     assert response.status_code == 201, response.text
 
@@ -76,6 +79,13 @@ def log_in(page: Any, base: str, person: Person) -> None:
 
 def my_sessions(world: ClinicWorld) -> list[dict[str, Any]]:
     sessions: list[dict[str, Any]] = world.patient.client.get("/api/v1/me/sessions").json()
+    return sessions
+
+
+def my_sessions_of(clinician: Person, patient_id: str) -> list[dict[str, Any]]:
+    sessions: list[dict[str, Any]] = clinician.client.get(
+        f"/api/v1/patients/{patient_id}/sessions"
+    ).json()
     return sessions
 
 
@@ -169,3 +179,64 @@ def test_on_a_phone_without_the_model_the_player_counts_on_the_timer(
     assert stored["status"] == "completed" and stored["source"] == "timer"
     assert (stored["pain_before"], stored["pain_after"]) == (2, 3)
     assert [h["side"] for h in stored["holds"]] == ["right", "right", "left", "left"]
+
+
+@pytest.mark.parametrize("size", ["1280", "390"])
+def test_an_ended_prescription_and_a_sign_out_mid_session_are_said_plainly(
+    size: str,
+    browser: Any,
+    clinic_server: ClinicServer,
+    setup_app: FastAPI,
+    clinic_artifacts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dates are far in the past whatever day this runs: the server's clock is real."""
+    monkeypatch.setattr(player_routes, "LOGIN_CHECK_S", 0.5)  # the server runs in this process
+    world = build_world(setup_app, f"ended{size}")
+    prescribe(world, hold_s=300, reps=1)  # 20 s a hold at the demo speed: still running
+    ended = {
+        **PRESCRIPTION,
+        "start_date": "2026-01-01",
+        "end_date": "2026-01-31",
+    }
+    response = world.other_clinician.post_json(
+        f"/api/v1/patients/{world.other_patient.id}/prescriptions", ended
+    )
+    assert response.status_code == 201, response.text
+    viewport = DESKTOP if size == "1280" else PHONE
+    phone = size == "390"
+
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    errors = watch_errors(page)
+    log_in(page, clinic_server.url, world.other_patient)
+    assert "Ended on Saturday 31 January 2026" in page.inner_text("#plan-state")
+    assert page.locator("#start-session").count() == 0
+    page.screenshot(path=clinic_artifacts / f"plan-ended-{size}.png", full_page=True)
+    page.goto(f"{clinic_server.url}/me/session")
+    assert "ended on Saturday 31 January 2026" in page.inner_text("main")
+    assert page.locator("#start-button").count() == 0
+    page.screenshot(path=clinic_artifacts / f"player-ended-{size}.png", full_page=True)
+    assert errors == []
+    context.close()
+
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    errors = watch_errors(page)
+    log_in(page, clinic_server.url, world.patient)
+    page.click('a:has-text("Start today\'s session")')
+    page.click("#start-button")
+    page.wait_for_selector("#session-app[data-phase='hold']", timeout=30_000)
+    other_tab = context.new_page()
+    other_tab.goto(f"{clinic_server.url}/me")
+    other_tab.click("button:has-text('Log out')")
+    other_tab.wait_for_url("**/login")
+    page.wait_for_selector("#ended:not([hidden])", timeout=15_000)
+    assert "You were signed out: the session was saved as partial" in page.inner_text(
+        "#ended-message"
+    )
+    page.screenshot(path=clinic_artifacts / f"player-signed-out-{size}.png", full_page=True)
+    assert errors == []
+    context.close()
+    [stored] = my_sessions_of(world.clinician, world.patient.id)
+    assert stored["status"] == "partial"

@@ -18,6 +18,7 @@ from hipflex.services.clinic.access import require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import InvalidInput
 from hipflex.services.clinic.patient_data import CheckinIn
+from hipflex.services.clinic.player import long_date
 
 router = APIRouter(include_in_schema=False)
 Context = Annotated[ClinicContext, Depends(clinic_context)]
@@ -41,6 +42,7 @@ def _me(
     zone = ZoneInfo(clinic.timezone)
     today = now.astimezone(zone).date()
     versions = context.prescriptions.history(principal, me.id, now)
+    plan = context.player.todays_plan(me, now)  # whether "Start today's session" runs today
     sessions = context.patient_data.sessions(
         principal, me.id, now - timedelta(days=RECENT_DAYS), now
     )
@@ -54,6 +56,8 @@ def _me(
         status_code=status_code,
         clinic=clinic,
         prescription=versions[0] if versions else None,
+        plan=plan,
+        long_date=long_date,
         sessions=list(reversed(sessions)),
         checkins=list(reversed(checkins)),
         checked_in_today=any(c.day == today for c in checkins),

@@ -80,11 +80,13 @@ function show(section) {
 const ENDED_ELSEWHERE = {
   taken_over: "This session goes on in another tab or window. What you did here is saved.",
   shutdown: "hipflex was stopped. Completed holds are saved; the session was kept as partial.",
+  signed_out: "You were signed out: the session was saved as partial. Sign in again to go on.",
   other: "This session was ended. Completed holds are saved; the session was kept as partial.",
 };
 
 // The session was ended by something else than this page (another tab took it over, the
-// server stopped): say so, and do not ask for a check-in that belongs to the other tab.
+// server stopped, the clinic's login was revoked): say so, and do not ask for a check-in
+// that belongs to the other tab.
 function endedElsewhere(reason, text) {
   if (!$("ended").hidden) return;
   finished = true;
