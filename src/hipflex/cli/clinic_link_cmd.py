@@ -247,7 +247,10 @@ def _sync_once(
             console.print(f"Could not fetch your prescription: {exc.message}")
             return True
     if pulled.prescribed is not None and (pulled.new or not quiet):
-        note = " It is now your default protocol." if pulled.new else ""
+        if pulled.ended:
+            note = " It has ended: ask your clinician for a new one."
+        else:
+            note = " It is now your default protocol." if pulled.new else ""
         console.print(f"Your plan: {pulled.prescribed.title}.{note}")
     return True
 

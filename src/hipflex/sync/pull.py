@@ -4,12 +4,15 @@ It is written as a protocol file of its own, ``protocols/clinic-prescribed.toml`
 dir, titled "... — prescribed by <clinician>, <clinic>", so the person's own protocol files
 are never touched. A *new* prescription (another id) makes it the default protocol; if the
 person then chooses another default, the next pull of the same prescription leaves that be.
+Its dates are in the protocol's note; one whose end date has passed (the person's today, in
+their settings' time zone) is titled "(ended <date>)" and never becomes the default, as the
+clinic's own player no longer runs it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from hipflex.domain.protocol import Protocol
 from hipflex.errors import HipflexError
 from hipflex.files import write_atomically
 from hipflex.protocols.loader import parse_protocol
+from hipflex.reminders.timezones import resolve_timezone
 from hipflex.settings import load_settings, save_settings, user_protocols_dir
 from hipflex.storage.outbox import Outbox
 from hipflex.sync.client import ClinicClient
@@ -31,8 +35,9 @@ MARKER = "# Written by hipflex from your clinic's prescription; the next sync re
 @dataclass(frozen=True)
 class PullResult:
     prescribed: Protocol | None  # None: the clinic has no prescription for you
-    new: bool  # a prescription not seen before (it became the default)
+    new: bool  # a prescription not seen before (it became the default unless it has ended)
     path: Path | None
+    ended: bool = False  # its end date has passed: it is kept as a file, never the default
 
 
 def prescribed_path(data_dir: Path) -> Path:
@@ -46,32 +51,62 @@ def pull(outbox: Outbox, client: ClinicClient, data_dir: Path, now: datetime) ->
         outbox.update_link(last_pull_at=now)
         return PullResult(None, False, None)
     clinic_name = link.clinic_name if link else ""
-    protocol = prescribed_protocol(body, clinic_name)
+    settings = load_settings(data_dir)
+    today = now.astimezone(resolve_timezone(settings.reminders.timezone)).date()
+    protocol = prescribed_protocol(body, clinic_name, today)
     path = prescribed_path(data_dir)
     write_prescribed(path, protocol)
     new = link is None or link.prescription_id != body.get("id")
-    if new:
-        settings = load_settings(data_dir)
+    ended = has_ended(body, today)
+    if new and not ended:
         save_settings(data_dir, settings.model_copy(update={"default_protocol": protocol.name}))
     outbox.update_link(last_pull_at=now, prescription_id=str(body.get("id") or ""))
-    return PullResult(protocol, new, path)
+    return PullResult(protocol, new, path, ended)
 
 
-def prescribed_protocol(body: dict[str, Any], clinic_name: str) -> Protocol:
-    """The prescription's protocol (dose applied by the clinic), renamed and marked."""
+def _date(body: dict[str, Any], key: str) -> date | None:
+    value = body.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise HipflexError(
+            f"the clinic sent a prescription hipflex cannot read: {key} {value!r} is not a date"
+        ) from None
+
+
+def has_ended(body: dict[str, Any], today: date) -> bool:
+    """True when the prescription's last day (its end date) is before ``today``."""
+    end = _date(body, "end_date")
+    return end is not None and end < today
+
+
+def _dates_line(body: dict[str, Any]) -> str:
+    start, end = _date(body, "start_date"), _date(body, "end_date")
+    if start is None:
+        return f"Prescribed until {end:%d %b %Y}." if end else ""
+    return f"Prescribed from {start:%d %b %Y}" + (f" to {end:%d %b %Y}." if end else ".")
+
+
+def prescribed_protocol(body: dict[str, Any], clinic_name: str, today: date) -> Protocol:
+    """The prescription's protocol (dose applied by the clinic), renamed and marked, its dates
+    in the note; "(ended <date>)" after its end date."""
     try:
         protocol = Protocol.model_validate(body["protocol"])
     except (KeyError, TypeError, ValidationError) as exc:
         raise HipflexError(f"the clinic sent a prescription hipflex cannot read: {exc}") from None
     by = ", ".join(part for part in (str(body.get("created_by") or ""), clinic_name) if part)
     suffix = f" — prescribed by {by}" if by else " — prescribed"
+    if has_ended(body, today):
+        suffix += f" (ended {_date(body, 'end_date'):%d %b %Y})"
     title = protocol.title[: 120 - len(suffix)] + suffix
     note = str(body.get("note") or "").strip()
     return protocol.model_copy(
         update={
             "name": PRESCRIBED_NAME,
             "title": title[:120],
-            "note": "\n\n".join(part for part in (note, protocol.note) if part),
+            "note": "\n\n".join(part for part in (note, _dates_line(body), protocol.note) if part),
         }
     )
 
