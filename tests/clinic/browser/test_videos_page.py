@@ -66,6 +66,8 @@ def upload_and_see_it_queued(page: Any, clip: Path, screenshot: Path) -> None:
     assert "/videos/" in page.url
     assert "Waiting for analysis" in page.inner_text("[data-video-progress]")
     assert page.locator("[data-video-progress] progress").count() == 1
+    assert page.locator("[data-video-progress][role]").count() == 0  # not read out each second
+    assert page.inner_text("[data-video-announce][role=status]") == "Waiting for analysis…"
     page.screenshot(path=screenshot, full_page=True)
 
 
@@ -102,6 +104,12 @@ NOTE_PROGRESS = """() => {
     seen.push(line.textContent.trim());
     sessionStorage.setItem("progress-seen", JSON.stringify(seen));
   }).observe(line, { subtree: true, childList: true, characterData: true });
+  const region = document.querySelector("[data-video-announce]");
+  const said = [];
+  new MutationObserver(() => {
+    said.push(region.textContent.trim());
+    sessionStorage.setItem("progress-said", JSON.stringify(said));
+  }).observe(region, { subtree: true, childList: true, characterData: true });
   setInterval(() => {
     if (bar.hasAttribute("value")) stands.push(bar.value);
     sessionStorage.setItem("bar-seen", JSON.stringify(stands));
@@ -126,6 +134,11 @@ def follow_to_the_result(page: Any, worker: threading.Thread, shots: Path, name:
     stands = json.loads(page.evaluate("sessionStorage.getItem('bar-seen') || '[]'"))
     between = {round(v) for v in stands if 0 < v < max(figures)} - set(figures)
     assert len(between) >= 3, (figures, stands)  # the bar glides between the figures
+    # A screen reader hears the state and each quarter, never the figure of every second.
+    said = json.loads(page.evaluate("sessionStorage.getItem('progress-said') || '[]'"))
+    assert said, seen
+    assert set(said) <= {"Analysing…", *(f"Analysing… {q}%" for q in (25, 50, 75))}, said
+    assert len(said) == len(set(said)), said  # each said once
 
 
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))

@@ -55,13 +55,26 @@ function glide(bar, to) {
   requestAnimationFrame(step);
 }
 
-function showProgress(progress, state) {
+// A screen reader hears the state and every quarter, not the figure that changes each second.
+const ANNOUNCE_STEP_PCT = 25;
+
+function announce(panel, state) {
+  const region = panel.querySelector("[data-video-announce]");
+  if (!region) return;
+  const step = Math.floor(state.progress_pct / ANNOUNCE_STEP_PCT) * ANNOUNCE_STEP_PCT;
+  let said = "Waiting for analysis…";
+  if (state.status === "analysing") said = step > 0 ? `Analysing… ${step}%` : "Analysing…";
+  if (region.textContent !== said) region.textContent = said;
+}
+
+function showProgress(panel, progress, state) {
   // 0 % while analysing: the model is starting; the bar moves without a figure until then.
   const analysing = state.status === "analysing";
   const starting = analysing && state.progress_pct === 0;
   progress.firstChild.textContent = !analysing
     ? "Waiting for analysis… "
     : starting ? "Analysing… starting " : `Analysing… ${state.progress_pct}% `;
+  announce(panel, state);
   const bar = progress.querySelector("progress");
   if (!bar) return;
   if (starting) bar.removeAttribute("value");
@@ -80,7 +93,7 @@ async function followOne(panel) {
       window.location.reload();
       return;
     }
-    if (progress) showProgress(progress, state);
+    if (progress) showProgress(panel, progress, state);
     wait = state.status === "analysing" ? ANALYSING_POLL_MS : POLL_MS;
   }
 }
