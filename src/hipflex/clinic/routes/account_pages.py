@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hipflex.clinic.auth import (
     PRE_LOGIN_CSRF_COOKIE,
@@ -76,6 +77,14 @@ async def login(request: Request, context: Context) -> Response:
         form_text(form, "password"),
         form_text(form, "next"),
     )
+    # Password hashing and the database run on a worker thread: the event loop (and every
+    # patient's live session on it) never waits for them.
+    return await run_in_threadpool(_login, request, context, email, password, next_)
+
+
+def _login(
+    request: Request, context: ClinicContext, email: str, password: str, next_: str
+) -> Response:
     try:
         new = context.accounts.login(
             email,
@@ -111,7 +120,7 @@ async def login(request: Request, context: Context) -> Response:
 @router.post("/logout")
 async def logout(request: Request, context: Context, principal: LoggedIn) -> Response:
     await check_csrf(request, principal)
-    context.accounts.logout(principal, context.now())
+    await run_in_threadpool(context.accounts.logout, principal, context.now())
     response = _see_other("/login")
     clear_session_cookie(response)
     return response
@@ -140,13 +149,20 @@ async def redeem_invite(request: Request, token: str, context: Context) -> Respo
     await check_csrf(request, None)
     form = await request.form()
     values = {key: form_text(form, key) for key in ("email", "display_name")}
+    password = form_text(form, "password")
+    return await run_in_threadpool(_redeem_invite, request, token, context, values, password)
+
+
+def _redeem_invite(
+    request: Request, token: str, context: ClinicContext, values: dict[str, str], password: str
+) -> Response:
     try:
         new = context.invites.redeem(
             context.accounts,
             token,
             email=values["email"],
             display_name=values["display_name"],
-            password=form_text(form, "password"),
+            password=password,
             address=client_address(request),
             user_agent=request.headers.get("user-agent", ""),
             now=context.now(),
@@ -210,14 +226,18 @@ def _account(
 async def change_password(request: Request, context: Context, principal: LoggedIn) -> Response:
     await check_csrf(request, principal)
     form = await request.form()
-    try:
-        context.accounts.change_password(
-            principal, form_text(form, "current"), form_text(form, "new"), context.now()
-        )
-    except (InvalidInput, AuthFailed) as exc:
-        problems = exc.problems if isinstance(exc, InvalidInput) else [exc.message]
-        return _account(request, context, principal, errors=problems, status_code=exc.status)
-    return _account(request, context, principal, notice="Password changed; other sessions ended.")
+    current, new = form_text(form, "current"), form_text(form, "new")
+
+    def work() -> Response:
+        try:
+            context.accounts.change_password(principal, current, new, context.now())
+        except (InvalidInput, AuthFailed) as exc:
+            problems = exc.problems if isinstance(exc, InvalidInput) else [exc.message]
+            return _account(request, context, principal, errors=problems, status_code=exc.status)
+        notice = "Password changed; other sessions ended."
+        return _account(request, context, principal, notice=notice)
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/account/sessions/{session_id}/revoke")
@@ -225,7 +245,7 @@ async def revoke_session(
     request: Request, session_id: str, context: Context, principal: LoggedIn
 ) -> Response:
     await check_csrf(request, principal)
-    context.accounts.revoke_session(principal, session_id, context.now())
+    await run_in_threadpool(context.accounts.revoke_session, principal, session_id, context.now())
     if principal.login is not None and session_id == principal.login.id:
         response = _see_other("/login")
         clear_session_cookie(response)
@@ -236,7 +256,7 @@ async def revoke_session(
 @router.post("/account/logout-everywhere")
 async def logout_everywhere(request: Request, context: Context, principal: LoggedIn) -> Response:
     await check_csrf(request, principal)
-    context.accounts.logout(principal, context.now(), everywhere=True)
+    await run_in_threadpool(context.accounts.logout, principal, context.now(), everywhere=True)
     response = _see_other("/login")
     clear_session_cookie(response)
     return response
@@ -246,10 +266,13 @@ async def logout_everywhere(request: Request, context: Context, principal: Logge
 async def add_device(request: Request, context: Context, principal: LoggedIn) -> Response:
     await check_csrf(request, principal)
     form = await request.form()
-    token, device = context.accounts.create_device_token(
-        principal, form_text(form, "name"), context.now()
-    )
-    return _account(request, context, principal, new_device=(device.name, token))
+    name = form_text(form, "name")
+
+    def work() -> Response:
+        token, device = context.accounts.create_device_token(principal, name, context.now())
+        return _account(request, context, principal, new_device=(device.name, token))
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/account/devices/{token_id}/revoke")
@@ -257,5 +280,7 @@ async def revoke_device(
     request: Request, token_id: str, context: Context, principal: LoggedIn
 ) -> Response:
     await check_csrf(request, principal)
-    context.accounts.revoke_device_token(principal, token_id, context.now())
+    await run_in_threadpool(
+        context.accounts.revoke_device_token, principal, token_id, context.now()
+    )
     return _see_other("/account")

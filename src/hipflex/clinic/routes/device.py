@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from hipflex.clinic.api_models import ErrorOut
 from hipflex.clinic.auth import check_csrf, client_address, page_principal
@@ -169,7 +170,7 @@ def link_with_invite(
 
 
 @device_router.post("/unlink", status_code=204)
-async def unlink(caller: Caller, context: Context, devices: Devices) -> Response:
+def unlink(caller: Caller, context: Context, devices: Devices) -> Response:
     """The calling device's token stops working."""
     devices.unlink(caller, context.now())
     return Response(status_code=204)
@@ -183,7 +184,7 @@ async def unlink(caller: Caller, context: Context, devices: Devices) -> Response
         **_CONFLICT,
     },
 )
-async def push_session(
+def push_session(
     response: Response, session: SessionIn, caller: Caller, context: Context, devices: Devices
 ) -> PushedOut:
     """A session from the app. The same id again stores nothing new; its pain ratings and
@@ -202,7 +203,7 @@ async def push_session(
         **_CONFLICT,
     },
 )
-async def push_checkin(
+def push_checkin(
     response: Response,
     checkin: DeviceCheckinIn,
     caller: Caller,
@@ -256,11 +257,17 @@ async def approve_device(
     await check_csrf(request, principal)
     require_role(principal.account, Role.PATIENT)
     form = await request.form()
-    code = form_text(form, "code")
-    try:
-        name = devices.approve(principal, code, address=client_address(request), now=context.now())
-    except InvalidInput as exc:
-        return _device_page(
-            request, context, principal, code=code, errors=exc.problems, status_code=422
-        )
-    return _device_page(request, context, principal, linked=name)
+
+    def work() -> Response:
+        code = form_text(form, "code")
+        try:
+            name = devices.approve(
+                principal, code, address=client_address(request), now=context.now()
+            )
+        except InvalidInput as exc:
+            return _device_page(
+                request, context, principal, code=code, errors=exc.problems, status_code=422
+            )
+        return _device_page(request, context, principal, linked=name)
+
+    return await run_in_threadpool(work)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hipflex.clinic.auth import check_csrf, page_principal
 from hipflex.clinic.context import ClinicContext, clinic_context
@@ -78,18 +79,22 @@ async def add_checkin(request: Request, context: Context, principal: LoggedIn) -
     await check_csrf(request, principal)
     require_role(principal.account, Role.PATIENT)
     form = await request.form()
-    problems: list[str] = []
-    value = form_int(form, "value", problems, "pain")
-    now = context.now()
-    today = context.dashboard.today(principal, now)
-    day = form_date(form, "day", problems, "day") or today
-    try:
-        if problems:
-            raise InvalidInput(problems)
-        if not 0 <= value <= 10:
-            raise InvalidInput(["pain: choose a number from 0 to 10"])
-        checkin = CheckinIn(day=day, value=value, note=form_text(form, "note")[:1000])
-        context.patient_data.add_checkin(principal, checkin, today, now)
-    except InvalidInput as exc:
-        return _me(request, context, principal, errors=exc.problems, status_code=422)
-    return RedirectResponse("/me?checked_in=1", status_code=303)
+
+    def work() -> Response:
+        problems: list[str] = []
+        value = form_int(form, "value", problems, "pain")
+        now = context.now()
+        today = context.dashboard.today(principal, now)
+        day = form_date(form, "day", problems, "day") or today
+        try:
+            if problems:
+                raise InvalidInput(problems)
+            if not 0 <= value <= 10:
+                raise InvalidInput(["pain: choose a number from 0 to 10"])
+            checkin = CheckinIn(day=day, value=value, note=form_text(form, "note")[:1000])
+            context.patient_data.add_checkin(principal, checkin, today, now)
+        except InvalidInput as exc:
+            return _me(request, context, principal, errors=exc.problems, status_code=422)
+        return RedirectResponse("/me?checked_in=1", status_code=303)
+
+    return await run_in_threadpool(work)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hipflex.clinic.auth import check_csrf, page_principal
 from hipflex.clinic.context import ClinicContext, clinic_context
@@ -63,10 +64,14 @@ async def set_staff_active(
     request: Request, account_id: str, action: str, context: Context, principal: LoggedIn
 ) -> Response:
     await check_csrf(request, principal)
-    if action not in ("disable", "enable"):
-        raise InvalidInput([f"unknown action {action!r}"])
-    context.staff.set_active(principal, account_id, action == "enable", context.now())
-    return _see_other("/admin")
+
+    def work() -> Response:
+        if action not in ("disable", "enable"):
+            raise InvalidInput([f"unknown action {action!r}"])
+        context.staff.set_active(principal, account_id, action == "enable", context.now())
+        return _see_other("/admin")
+
+    return await run_in_threadpool(work)
 
 
 # ---- invites (admin: staff; clinician: patients) ---------------------------------------------
@@ -76,23 +81,27 @@ async def set_staff_active(
 async def create_invite(request: Request, context: Context, principal: LoggedIn) -> Response:
     await check_csrf(request, principal)
     form = await request.form()
-    role_text = form_text(form, "role")
-    if role_text not in {r.value for r in Role}:
-        raise InvalidInput(["role: choose admin, clinician or patient"])
-    new = context.invites.create(
-        principal, Role(role_text), form_text(form, "display_name"), context.now()
-    )
-    link = context.invite_url(new.token)
-    return render(
-        request,
-        "invite_created.html",
-        principal,
-        status_code=201,
-        invite=new.invite,
-        link=link,
-        qr=qr_svg(link, f"QR code of the invite link for {new.invite.display_name}"),
-        back="/admin" if principal.account.role is Role.ADMIN else "/dashboard",
-    )
+
+    def work() -> Response:
+        role_text = form_text(form, "role")
+        if role_text not in {r.value for r in Role}:
+            raise InvalidInput(["role: choose admin, clinician or patient"])
+        new = context.invites.create(
+            principal, Role(role_text), form_text(form, "display_name"), context.now()
+        )
+        link = context.invite_url(new.token)
+        return render(
+            request,
+            "invite_created.html",
+            principal,
+            status_code=201,
+            invite=new.invite,
+            link=link,
+            qr=qr_svg(link, f"QR code of the invite link for {new.invite.display_name}"),
+            back="/admin" if principal.account.role is Role.ADMIN else "/dashboard",
+        )
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/invites/{invite_id}/revoke")
@@ -100,8 +109,12 @@ async def revoke_invite(
     request: Request, invite_id: str, context: Context, principal: LoggedIn
 ) -> Response:
     await check_csrf(request, principal)
-    context.invites.revoke(principal, invite_id, context.now())
-    return _see_other("/admin" if principal.account.role is Role.ADMIN else "/dashboard")
+
+    def work() -> Response:
+        context.invites.revoke(principal, invite_id, context.now())
+        return _see_other("/admin" if principal.account.role is Role.ADMIN else "/dashboard")
+
+    return await run_in_threadpool(work)
 
 
 # ---- clinician ------------------------------------------------------------------------------
@@ -214,50 +227,54 @@ async def prescribe(
     await check_csrf(request, principal)
     require_role(principal.account, Role.CLINICIAN)
     form = await request.form()
-    problems: list[str] = []
-    values: dict[str, object] = {
-        key: form_text(form, key)
-        for key in ("protocol_name", "hold_s", "reps", "times_per_day", "days_per_week",
-                    "start_date", "end_date", "note")
-    }  # fmt: skip
-    values["sides"] = form_list(form, "sides")
-    hold_s = form_int(form, "hold_s", problems, "hold seconds")
-    reps = form_int(form, "reps", problems, "reps")
-    times = form_int(form, "times_per_day", problems, "times per day")
-    days = form_int(form, "days_per_week", problems, "days per week")
-    start = form_date(form, "start_date", problems, "start date")
-    end = form_date(form, "end_date", problems, "end date")
-    if start is None and not any(p.startswith("start date") for p in problems):
-        problems.append("start date: enter the day the prescription starts")
-    try:
-        if problems:
-            raise InvalidInput(problems)
-        assert start is not None
-        prescription = context.prescriptions.prescribe(
-            principal,
-            patient_id,
-            PrescriptionRequest(
-                protocol_name=form_text(form, "protocol_name"),
-                hold_s=hold_s,
-                reps=reps,
-                sides=tuple(form_list(form, "sides")),
-                times_per_day=times,
-                days_per_week=days,
-                start_date=start,
-                end_date=end,
-                note=form_text(form, "note"),
-            ),
-            context.now(),
-        )
-    except InvalidInput as exc:
+
+    def work() -> Response:
+        problems: list[str] = []
+        values: dict[str, object] = {
+            key: form_text(form, key)
+            for key in ("protocol_name", "hold_s", "reps", "times_per_day", "days_per_week",
+                        "start_date", "end_date", "note")
+        }  # fmt: skip
+        values["sides"] = form_list(form, "sides")
+        hold_s = form_int(form, "hold_s", problems, "hold seconds")
+        reps = form_int(form, "reps", problems, "reps")
+        times = form_int(form, "times_per_day", problems, "times per day")
+        days = form_int(form, "days_per_week", problems, "days per week")
+        start = form_date(form, "start_date", problems, "start date")
+        end = form_date(form, "end_date", problems, "end date")
+        if start is None and not any(p.startswith("start date") for p in problems):
+            problems.append("start date: enter the day the prescription starts")
+        try:
+            if problems:
+                raise InvalidInput(problems)
+            assert start is not None
+            prescription = context.prescriptions.prescribe(
+                principal,
+                patient_id,
+                PrescriptionRequest(
+                    protocol_name=form_text(form, "protocol_name"),
+                    hold_s=hold_s,
+                    reps=reps,
+                    sides=tuple(form_list(form, "sides")),
+                    times_per_day=times,
+                    days_per_week=days,
+                    start_date=start,
+                    end_date=end,
+                    note=form_text(form, "note"),
+                ),
+                context.now(),
+            )
+        except InvalidInput as exc:
+            return _patient(
+                request, context, principal, patient_id,
+                errors=exc.problems, values=values, status_code=422,
+            )  # fmt: skip
         return _patient(
             request, context, principal, patient_id,
-            errors=exc.problems, values=values, status_code=422,
+            notice=f"Prescription saved as version {prescription.version}.",
         )  # fmt: skip
-    return _patient(
-        request, context, principal, patient_id,
-        notice=f"Prescription saved as version {prescription.version}.",
-    )  # fmt: skip
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/patients/{patient_id}/alerts", response_class=HTMLResponse)
@@ -266,20 +283,24 @@ async def set_alerts(
 ) -> Response:
     await check_csrf(request, principal)
     form = await request.form()
-    problems: list[str] = []
-    threshold = form_int(form, "pain_after_threshold", problems, "pain threshold")
-    inactive = form_int(form, "inactive_days", problems, "days without a session")
-    try:
-        if problems:
-            raise InvalidInput(problems)
-        context.dashboard.set_alerts(
-            principal, patient_id, AlertSettings(threshold, inactive), context.now()
-        )
-    except InvalidInput as exc:
-        return _patient(
-            request, context, principal, patient_id, errors=exc.problems, status_code=422
-        )
-    return _patient(request, context, principal, patient_id, notice="Alert settings saved.")
+
+    def work() -> Response:
+        problems: list[str] = []
+        threshold = form_int(form, "pain_after_threshold", problems, "pain threshold")
+        inactive = form_int(form, "inactive_days", problems, "days without a session")
+        try:
+            if problems:
+                raise InvalidInput(problems)
+            context.dashboard.set_alerts(
+                principal, patient_id, AlertSettings(threshold, inactive), context.now()
+            )
+        except InvalidInput as exc:
+            return _patient(
+                request, context, principal, patient_id, errors=exc.problems, status_code=422
+            )
+        return _patient(request, context, principal, patient_id, notice="Alert settings saved.")
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/protocols", response_class=HTMLResponse)
@@ -299,18 +320,22 @@ def protocols_page(request: Request, context: Context, principal: LoggedIn) -> R
 async def add_protocol(request: Request, context: Context, principal: LoggedIn) -> Response:
     await check_csrf(request, principal)
     form = await request.form()
-    toml = form_text(form, "toml")
-    try:
-        context.prescriptions.add_protocol(principal, toml, context.now())
-    except ClinicError as exc:
-        problems = exc.problems if isinstance(exc, InvalidInput) else [exc.message]
-        return render(
-            request,
-            "protocols.html",
-            principal,
-            status_code=exc.status,
-            protocols=context.prescriptions.protocols(principal),
-            errors=problems,
-            toml=toml,
-        )
-    return _see_other("/protocols")
+
+    def work() -> Response:
+        toml = form_text(form, "toml")
+        try:
+            context.prescriptions.add_protocol(principal, toml, context.now())
+        except ClinicError as exc:
+            problems = exc.problems if isinstance(exc, InvalidInput) else [exc.message]
+            return render(
+                request,
+                "protocols.html",
+                principal,
+                status_code=exc.status,
+                protocols=context.prescriptions.protocols(principal),
+                errors=problems,
+                toml=toml,
+            )
+        return _see_other("/protocols")
+
+    return await run_in_threadpool(work)
