@@ -133,7 +133,26 @@ def test_a_job_run_twice_stores_one_result_and_analyses_once(
         assert result["good_form_s_by_side"] == {"left": 1.5}
         assert result["per_second"][1] == {
             "t_s": 1, "status": "good", "side": "left", "hip_extension_deg": 13.0,
+            "good_share": 0.5, "in_position_share": 1.0,
         }  # fmt: skip
+        # The strip: second 1 half good form, half a correction, all of it in position.
+        page = person.client.get(f"/videos/{upload_id}").text
+        assert '<span class="part part-good h-5"></span><span class="part part-fault h-5">' in page
+        assert "1 s: in position 100% of the second, good form 50%, hip extension 13°" in page
+    # A result stored before the shares were kept (four items a second) still shows, by the
+    # status seen most.
+    with clinic_engine.begin() as connection:
+        stored = connection.execute(
+            text("SELECT result FROM video_results WHERE sha256 = :sha"), {"sha": sha}
+        ).scalar_one()
+        stored["per_second"] = [item[:4] for item in stored["per_second"]]
+        connection.execute(
+            text("UPDATE video_results SET result = CAST(:r AS json) WHERE sha256 = :sha"),
+            {"r": json.dumps(stored), "sha": sha},
+        )
+    old_page = world.patient.client.get(f"/videos/{mine}").text
+    assert '<li class="second second-good" title="1 s: good, hip extension 13°">' in old_page
+    assert "part-good" not in old_page
     files = VideoFiles(video_data_dir)
     assert list(files.uploads.iterdir()) == []  # removed once analysed
     assert (files.results / files.result_name(sha, ANALYZER_VERSION)).read_bytes() == b"annotated"
@@ -279,6 +298,29 @@ def test_per_second_takes_what_each_second_showed_most(
 ) -> None:
     got = [(s.t_s, s.status, s.side, s.hip_extension_deg) for s in per_second(timeline)]
     assert got == expected
+
+
+def test_per_second_keeps_the_share_of_each_second_in_position() -> None:
+    """A lunge passing through the stretch: in position 0.3 s of the second, never most of it.
+    The status seen most says "get into position"; the shares still show the moment."""
+    statuses = ["get_into_position"] * 7 + ["good", "good", "arching_back"]
+    timeline = {
+        "t_s": [i / 10 for i in range(10)],
+        "status": statuses,
+        "side": [None] * 7 + ["left"] * 3,
+        "hip_extension_deg": [None] * 7 + [20.0, 22.0, 24.0],
+    }
+    (second,) = per_second(timeline)
+    assert second.status == "get_into_position"
+    assert (second.good_share, second.in_position_share) == (0.2, 0.3)
+    nobody = per_second({"t_s": [0.0], "status": ["no_person"], "side": [None],
+                         "hip_extension_deg": [None]})  # fmt: skip
+    assert (nobody[0].good_share, nobody[0].in_position_share) == (0.0, 0.0)
+    # The analysis's own in-position flags (debounced), when the timeline has them, are what
+    # the video's "in position" seconds add up: the strip follows them.
+    flagged = {**timeline, "in_position": [False] * 5 + [True] * 5}
+    (second,) = per_second(flagged)
+    assert (second.good_share, second.in_position_share) == (0.2, 0.5)
 
 
 def test_an_analysis_that_is_starting_says_so_then_shows_its_figure(

@@ -56,6 +56,10 @@ class SecondOfForm:
     status: str  # the form status seen most in that second ("good", "leaning_forward", ...)
     side: str | None  # the kneeling side seen, when in position
     hip_extension_deg: float | None  # mean over the second's in-position frames
+    # Shares of the second's frames (0..1): in good form, and in position at all (good or a
+    # fault). None for results stored before they were kept.
+    good_share: float | None = None
+    in_position_share: float | None = None
 
 
 @dataclass(frozen=True)

@@ -234,6 +234,8 @@ def video_json(view: VideoView) -> dict[str, Any]:
                     "status": s.status,
                     "side": s.side,
                     "hip_extension_deg": s.hip_extension_deg,
+                    "good_share": s.good_share,
+                    "in_position_share": s.in_position_share,
                 }
                 for s in result.per_second
             ],

@@ -195,9 +195,27 @@ def build_result(
     )
 
 
+# Statuses in which the person is not in the stretch position (the rest are good form or a
+# correction while in position).
+NOT_IN_POSITION = frozenset({"no_person", "get_into_position"})
+
+
+def _in_position_count(
+    timeline: dict[str, list[Any]], indexes: list[int], statuses: Counter[str]
+) -> int:
+    """Readings of the second in position: the tracker's own (debounced) flag, the one the
+    video's "in position" seconds add up, when the timeline has it; else by status."""
+    flags = timeline.get("in_position")
+    if flags is not None:
+        return sum(1 for i in indexes if flags[i])
+    return sum(n for status, n in statuses.items() if status not in NOT_IN_POSITION)
+
+
 def per_second(timeline: dict[str, list[Any]]) -> tuple[SecondOfForm, ...]:
-    """Frames grouped into whole seconds: the status seen most, the side seen most and the
-    mean hip extension of the second's in-position frames (``None`` when there were none)."""
+    """Frames grouped into whole seconds: the status seen most, the side seen most, the mean
+    hip extension of the second's in-position frames (``None`` when there were none) and the
+    shares of its frames in good form and in position, so brief moments in position (a lunge
+    passing through it) still show, and the strip adds up to the video's figures."""
     seconds: dict[int, list[int]] = {}
     for index, t_s in enumerate(timeline.get("t_s", [])):
         seconds.setdefault(int(t_s), []).append(index)
@@ -216,6 +234,12 @@ def per_second(timeline: dict[str, list[Any]]) -> tuple[SecondOfForm, ...]:
                 status=statuses.most_common(1)[0][0],
                 side=sides.most_common(1)[0][0] if sides else None,
                 hip_extension_deg=round(sum(angles) / len(angles), 1) if angles else None,
+                good_share=round(statuses["good"] / len(indexes), 3),
+                in_position_share=round(
+                    max(_in_position_count(timeline, indexes, statuses), statuses["good"])
+                    / len(indexes),
+                    3,
+                ),
             )
         )
     return tuple(out)

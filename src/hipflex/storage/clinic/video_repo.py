@@ -175,7 +175,10 @@ def _result_json(result: VideoResult) -> dict[str, Any]:
         "max_hip_extension_deg": result.max_hip_extension_deg,
         "median_hip_extension_good_form_deg": result.median_hip_extension_good_form_deg,
         "kneeling_side": result.kneeling_side,
-        "per_second": [[s.t_s, s.status, s.side, s.hip_extension_deg] for s in result.per_second],
+        "per_second": [
+            [s.t_s, s.status, s.side, s.hip_extension_deg, s.good_share, s.in_position_share]
+            for s in result.per_second
+        ],
         "warnings": list(result.warnings),
         "summary": result.summary,
     }
