@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.vision.video_files import video_stats
+from tests.vision.video_files import cut_clip, video_stats
 
 from hipflex.vision.analysis import analyze_video, annotated_frame_rate
-from hipflex.vision.mediapipe_source import iter_video_images, probe_video
+from hipflex.vision.mediapipe_source import iter_video_images
 from hipflex.vision.video_io import H264Writer
 
 CLIP_SOURCE = "vcproj_lunges1.mp4"  # 768x432 at 25 fps: read every 2nd frame, 12.5 a second
@@ -53,13 +53,8 @@ def test_annotated_frame_rate_is_the_source_rate_over_the_stride(
 
 @pytest.fixture(scope="module")
 def clip(media_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = media_dir / "video" / CLIP_SOURCE
-    info = probe_video(source)
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    with H264Writer(path, info.width_px, info.height_px, info.fps) as writer:
-        for _, _, image in iter_video_images(source, info.fps, 0, CLIP_FRAMES):
-            writer.write(image)
-    return path
+    return cut_clip(media_dir / "video" / CLIP_SOURCE, CLIP_FRAMES, path)
 
 
 def _mean_difference(a: np.ndarray, b: np.ndarray) -> float:

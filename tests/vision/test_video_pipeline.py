@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.vision.video_files import cut_clip
 
 from hipflex.vision.analysis import analyze_video
 from hipflex.vision.mediapipe_source import iter_video_images, probe_video
@@ -30,15 +31,8 @@ DEGREES_TOLERANCE = 1.5  # hip extension in good form, largest and median
 
 @pytest.fixture(scope="module")
 def clip(media_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from hipflex.vision.video_io import H264Writer
-
-    source = media_dir / "video" / CLIP_SOURCE
-    info = probe_video(source)
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    with H264Writer(path, info.width_px, info.height_px, info.fps) as writer:
-        for _, _, image in iter_video_images(source, info.fps, 0, CLIP_FRAMES):
-            writer.write(image)
-    return path
+    return cut_clip(media_dir / "video" / CLIP_SOURCE, CLIP_FRAMES, path)
 
 
 def _same_pose(a: Pose | None, b: Pose | None) -> bool:
