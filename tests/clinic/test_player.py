@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 from tests.clinic.conftest import PUBLIC_URL, T0, ClinicWorld, Person, new_client
-from tests.web.conftest import advance_until, is_event, is_type, receive_until, send
+from tests.web.conftest import Message, advance_until, is_event, is_type, receive_until, send
 
 from hipflex.clinic.app import create_clinic_app
 from hipflex.clinic.player_context import SIGNED_OUT_AT_START, PlayerRegistries
@@ -86,6 +86,15 @@ def account(app: FastAPI, person: Person) -> Any:
 def api_session(person: Person, session_id: str) -> dict[str, Any]:
     mine = person.client.get("/api/v1/me/sessions").json()
     return next(s for s in mine if s["id"] == session_id)
+
+
+def start_and_finish_a_hold(ws: Any, clock: FakeClock) -> tuple[Message, Message, list[Message]]:
+    """Start a session over ``ws`` and run it to its first completed hold: the "started"
+    message, the hold's event and everything the server sent between."""
+    send(ws, {"type": "start"})
+    started, _ = receive_until(ws, is_type("started"))
+    hold, before = advance_until(ws, clock, is_event("hold_completed"), step_s=1.0)
+    return started, hold, before
 
 
 def wait_for_status(person: Person, session_id: str, status: str) -> dict[str, Any]:
@@ -326,9 +335,7 @@ def test_closing_the_tab_mid_session_keeps_a_partial_session(
     app: FastAPI, world: ClinicWorld, clock: FakeClock
 ) -> None:
     with connect(world.patient, app) as ws:
-        send(ws, {"type": "start"})
-        started, _ = receive_until(ws, is_type("started"))
-        advance_until(ws, clock, is_event("hold_completed"), step_s=1.0)
+        started, _, _ = start_and_finish_a_hold(ws, clock)
     stored = wait_for_status(world.patient, started["session_id"], "partial")
     assert stored["status"] == "partial" and len(stored["holds"]) >= 1
 
@@ -348,9 +355,7 @@ def test_a_server_stopping_mid_session_ends_it_as_partial_and_refuses_new_ones(
     app: FastAPI, world: ClinicWorld, clock: FakeClock
 ) -> None:
     with connect(world.patient, app) as ws:
-        send(ws, {"type": "start"})
-        started, _ = receive_until(ws, is_type("started"))
-        advance_until(ws, clock, is_event("hold_completed"), step_s=1.0)
+        started, _, _ = start_and_finish_a_hold(ws, clock)
         app.state.clinic.players.stop_all()  # what the app's shutdown does
         ended, seen = receive_until(ws, is_type("ended"))
         assert ended["reason"] == "shutdown"
@@ -486,9 +491,7 @@ def test_a_login_revoked_mid_session_ends_it_as_partial_and_closes(
     # 60 s holds: 6 s each on the fake clock at the demo speed, longer than one login check.
     prescribe(w.clinician, w.patient, hold_s=60, reps=3)
     with connect(w.patient, app) as ws, connect(w.patient, app) as idle:
-        send(ws, {"type": "start"})
-        started, _ = receive_until(ws, is_type("started"))
-        first_hold, before = advance_until(ws, clock, is_event("hold_completed"), step_s=1.0)
+        started, first_hold, before = start_and_finish_a_hold(ws, clock)
         revoke(app, w.patient)
         clock.advance(LOGIN_CHECK_S)  # the next login check is due
         ended, seen = receive_until(ws, is_type("ended"))
