@@ -11,6 +11,7 @@ whatever its name says) before its row and job are written, together.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -228,17 +229,7 @@ def video_json(view: VideoView) -> dict[str, Any]:
             "max_hip_extension_deg": result.max_hip_extension_deg,
             "median_hip_extension_good_form_deg": result.median_hip_extension_good_form_deg,
             "kneeling_side": result.kneeling_side,
-            "per_second": [
-                {
-                    "t_s": s.t_s,
-                    "status": s.status,
-                    "side": s.side,
-                    "hip_extension_deg": s.hip_extension_deg,
-                    "good_share": s.good_share,
-                    "in_position_share": s.in_position_share,
-                }
-                for s in result.per_second
-            ],
+            "per_second": [asdict(s) for s in result.per_second],  # every field, in order
             "warnings": list(result.warnings),
             "annotated_video": f"/videos/{upload.id}/annotated.mp4"
             if result.annotated_name
