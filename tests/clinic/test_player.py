@@ -174,7 +174,7 @@ def test_the_writer_is_idempotent_scoped_and_says_when_the_database_is_gone(
 ) -> None:
     store = app.state.clinic.store
     mine = ClinicHistoryWriter(store, account(app, world.patient))
-    prescription = Player(store).prescription(mine.patient)
+    prescription = Player(store).todays_plan(mine.patient, T0).prescription
     assert prescription is not None
     session_id = mine.start_session(prescription.protocol, Source.TIMER, T0)
     record = mine.get_session(session_id)

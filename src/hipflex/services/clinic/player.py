@@ -90,12 +90,6 @@ class Player:
     def __init__(self, store: ClinicStorage) -> None:
         self.store = store
 
-    def prescription(self, patient: Account) -> Prescription | None:
-        """The patient's current prescription (what "Start today's session" runs)."""
-        require_role(patient, Role.PATIENT)
-        with self.store.transaction() as tx:
-            return tx.patients.current_prescription(patient.id)
-
     def todays_plan(self, patient: Account, now: datetime) -> TodaysPlan:
         """The current prescription and whether it runs on the clinic's day at ``now``."""
         require_role(patient, Role.PATIENT)
