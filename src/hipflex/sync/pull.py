@@ -76,10 +76,15 @@ def _date(body: dict[str, Any], key: str) -> date | None:
         ) from None
 
 
+def _ended_on(body: dict[str, Any], today: date) -> date | None:
+    """The prescription's end date (its last day) when that is before ``today``, else None."""
+    end = _date(body, "end_date")
+    return end if end is not None and end < today else None
+
+
 def has_ended(body: dict[str, Any], today: date) -> bool:
     """True when the prescription's last day (its end date) is before ``today``."""
-    end = _date(body, "end_date")
-    return end is not None and end < today
+    return _ended_on(body, today) is not None
 
 
 def _dates_line(body: dict[str, Any]) -> str:
@@ -98,8 +103,9 @@ def prescribed_protocol(body: dict[str, Any], clinic_name: str, today: date) -> 
         raise HipflexError(f"the clinic sent a prescription hipflex cannot read: {exc}") from None
     by = ", ".join(part for part in (str(body.get("created_by") or ""), clinic_name) if part)
     suffix = f" — prescribed by {by}" if by else " — prescribed"
-    if has_ended(body, today):
-        suffix += f" (ended {_date(body, 'end_date'):%d %b %Y})"
+    ended = _ended_on(body, today)
+    if ended is not None:
+        suffix += f" (ended {ended:%d %b %Y})"
     title = protocol.title[: 120 - len(suffix)] + suffix
     note = str(body.get("note") or "").strip()
     return protocol.model_copy(
