@@ -64,15 +64,15 @@ def _page_for(principal: Principal, patient_id: str) -> str:
 def videos_page(
     request: Request, patient_id: str, context: Context, principal: LoggedIn
 ) -> Response:
-    views = context.videos.for_patient(principal, patient_id, context.now())
+    videos = context.videos.for_patient(principal, patient_id, context.now())
     clinician = principal.account.role is Role.CLINICIAN
     return render(
         request,
         "videos.html",
         principal,
         patient_id=patient_id,
-        patient_name=context.videos.patient_name(principal, patient_id) if clinician else "",
-        views=views,
+        patient_name=videos.patient_name if clinician else "",
+        views=videos.views,
         back=_page_for(principal, patient_id),
         limits=_settings(context),
     )
@@ -83,7 +83,7 @@ def videos_fragment(
     request: Request, patient_id: str, context: Context, principal: LoggedIn
 ) -> Response:
     """The list alone, for the patient pages' panel (fetched and refreshed by videos.js)."""
-    views = context.videos.for_patient(principal, patient_id, context.now())
+    views = context.videos.for_patient(principal, patient_id, context.now()).views
     return render(request, "video_list.html", principal, views=views, patient_id=patient_id)
 
 

@@ -91,6 +91,14 @@ class VideoView:
 
 
 @dataclass(frozen=True)
+class PatientVideos:
+    """One patient's videos page: whose (a clinician's page names the patient) and the list."""
+
+    patient_name: str
+    views: list[VideoView]
+
+
+@dataclass(frozen=True)
 class Added:
     upload: VideoUpload
     new: bool  # False: the patient had uploaded these very bytes already
@@ -162,8 +170,8 @@ class Videos:
             audit_read(tx, actor, "video analysis", [upload.patient_id], now)
         return VideoView(upload, result, patient.display_name)
 
-    def for_patient(self, principal: Principal, patient_id: str, now: datetime) -> list[VideoView]:
-        """The patient's uploads, newest first, with their results."""
+    def for_patient(self, principal: Principal, patient_id: str, now: datetime) -> PatientVideos:
+        """The patient's name and uploads, newest first, with their results."""
         actor = principal.account
         with self.storage.transaction() as tx:
             patient = patient_for(tx, actor, patient_id)
@@ -178,12 +186,7 @@ class Videos:
                 for upload in tx.videos.uploads(patient.id)
             ]
             audit_read(tx, actor, "video analyses", [patient.id], now)
-        return views
-
-    def patient_name(self, principal: Principal, patient_id: str) -> str:
-        """The name of a patient the person may see (the heading of their videos page)."""
-        with self.storage.transaction() as tx:
-            return patient_for(tx, principal.account, patient_id).display_name
+        return PatientVideos(patient.display_name, views)
 
     def statuses(self, principal: Principal, patient_id: str) -> list[VideoUpload]:
         """The patient's uploads for the page's progress poll: states only, no health data,
