@@ -24,6 +24,7 @@ from hipflex.domain.clock import Clock
 from hipflex.jobs.queue import AnalysisJob, Attempt
 from hipflex.services.clinic.video_files import VideoFiles
 from hipflex.services.clinic.videos import VideoStorage
+from hipflex.vision.form_rules import FormStatus
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames in all)
 # Progress is written when it moved, at most once this often (seconds of the clock's
@@ -195,11 +196,6 @@ def build_result(
     )
 
 
-# Statuses in which the person is not in the stretch position (the rest are good form or a
-# correction while in position).
-NOT_IN_POSITION = frozenset({"no_person", "get_into_position"})
-
-
 def _in_position_count(
     timeline: dict[str, list[Any]], indexes: list[int], statuses: Counter[str]
 ) -> int:
@@ -208,7 +204,7 @@ def _in_position_count(
     flags = timeline.get("in_position")
     if flags is not None:
         return sum(1 for i in indexes if flags[i])
-    return sum(n for status, n in statuses.items() if status not in NOT_IN_POSITION)
+    return sum(n for status, n in statuses.items() if FormStatus(status).in_position)
 
 
 def per_second(timeline: dict[str, list[Any]]) -> tuple[SecondOfForm, ...]:
