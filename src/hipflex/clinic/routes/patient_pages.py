@@ -19,7 +19,7 @@ from hipflex.services.clinic.access import require_role
 from hipflex.services.clinic.accounts import Principal
 from hipflex.services.clinic.errors import InvalidInput
 from hipflex.services.clinic.patient_data import CheckinIn
-from hipflex.services.clinic.player import long_date
+from hipflex.services.clinic.player import TodaysPlan, long_date
 
 router = APIRouter(include_in_schema=False)
 Context = Annotated[ClinicContext, Depends(clinic_context)]
@@ -43,7 +43,9 @@ def _me(
     zone = ZoneInfo(clinic.timezone)
     today = now.astimezone(zone).date()
     versions = context.prescriptions.history(principal, me.id, now)
-    plan = context.player.todays_plan(me, now)  # whether "Start today's session" runs today
+    # Whether "Start today's session" runs today: the newest version on the clinic's day, the
+    # same rule the player applies (read above, not again).
+    plan = TodaysPlan(versions[0] if versions else None, today)
     sessions = context.patient_data.sessions(
         principal, me.id, now - timedelta(days=RECENT_DAYS), now
     )
