@@ -4,6 +4,7 @@ that ask for it pay for a PostgreSQL cluster (see tests/pg.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,3 +45,16 @@ def browser(playwright_instance: Any) -> Iterator[Any]:
     browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def fake_camera(tmp_path: Path) -> Path:
+    """A y4m file for Chromium's fake camera: a shared photo of the stretch, held still
+    (tests/web/browser and tests/clinic/browser both film with it)."""
+    from tests.web.browser.conftest import MEDIA
+    from tests.web.browser.test_camera_mode import PHOTO, write_y4m
+
+    photo = MEDIA / "images" / PHOTO
+    if not photo.exists():
+        pytest.skip(f"shared media not found at {MEDIA} (needed for the fake camera)")
+    return write_y4m(photo, tmp_path / "camera.y4m")

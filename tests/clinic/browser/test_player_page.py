@@ -15,8 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from tests.clinic.browser.conftest import ClinicServer
 from tests.clinic.conftest import PASSWORD, PUBLIC_URL, ClinicWorld, Person, build_world
-from tests.web.browser.conftest import MEDIA, watch_errors
-from tests.web.browser.test_camera_mode import PHOTO, write_y4m
+from tests.web.browser.conftest import watch_errors
 from tests.web.browser.test_session_pose import (
     camera_browser,
     count_binary_frames,
@@ -38,14 +37,6 @@ PHONE = {"width": 390, "height": 844}
 def setup_app(clinic_engine: Engine) -> FastAPI:
     """The same database in-process, to make the accounts and prescriptions quickly."""
     return create_clinic_app(ClinicStore(clinic_engine), PUBLIC_URL)
-
-
-@pytest.fixture
-def fake_camera(tmp_path: Path) -> Path:
-    photo = MEDIA / "images" / PHOTO
-    if not photo.exists():
-        pytest.skip(f"shared media not found at {MEDIA} (needed for the fake camera)")
-    return write_y4m(photo, tmp_path / "camera.y4m")
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ import pytest
 from tests.web.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    MEDIA,
     RunningServer,
     watch_errors,
 )
-from tests.web.browser.test_camera_mode import PHOTO, write_y4m
 
 from hipflex.storage.db import open_database
 
@@ -51,14 +49,6 @@ class NoServerModel:
 
     def __init__(self) -> None:
         raise AssertionError("the server-side pose model was loaded on the in-browser path")
-
-
-@pytest.fixture
-def fake_camera(tmp_path: Path) -> Path:
-    photo = MEDIA / "images" / PHOTO
-    if not photo.exists():
-        pytest.skip(f"shared media not found at {MEDIA} (needed for the fake camera)")
-    return write_y4m(photo, tmp_path / "camera.y4m")
 
 
 @contextmanager
