@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.wallclock import local_midnight
 
 from hipflex.cli.app import main
 from hipflex.domain.events import HoldCompleted, HoldOutcome, SessionStatus
@@ -114,7 +115,7 @@ def test_history_limit_must_be_positive(run: Run, tmp_path: Path) -> None:
 
 def test_stats_json_counts_todays_session(run: Run, tmp_path: Path) -> None:
     # stats uses the local calendar: anchor on local midnight so the test never straddles it
-    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = local_midnight(datetime.now(UTC))
     seed(tmp_path, midnight + timedelta(minutes=1))
     seed(tmp_path, midnight - timedelta(hours=23))
     code, out, err = run("stats", "--json", "--data-dir", str(tmp_path))
@@ -317,7 +318,7 @@ def test_history_at_80_columns_keeps_ids_dates_and_protocol_names_whole(
 def test_stats_words_have_proper_plurals(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = local_midnight(datetime.now(UTC))
     seed(tmp_path, midnight + timedelta(minutes=1), holds_per_side=1)
     out = run_at_80_columns(monkeypatch, capsys, "stats", "--data-dir", str(tmp_path))
     assert "Today: 1 session, 2 holds, 60 s held" in out
@@ -327,7 +328,7 @@ def test_stats_words_have_proper_plurals(
 
 
 def test_demo_sessions_are_listed_but_not_counted(run: Run, tmp_path: Path) -> None:
-    midnight = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = local_midnight(datetime.now(UTC))
     real = seed(tmp_path, midnight + timedelta(minutes=1))
     demo = seed(tmp_path, midnight + timedelta(minutes=30))
     with open_database(tmp_path) as database:
